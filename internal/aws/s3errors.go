@@ -1,0 +1,457 @@
+package aws
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// This file is S3's error table: codes, HTTP statuses and messages exactly as
+// AWS sends them (see the project's error catalogue). Extra elements are added
+// by the constructors' arguments, in AWS's order.
+
+// ErrInternalError is S3's generic server fault.
+func ErrInternalError() *Error {
+	return New("InternalError", 500, "We encountered an internal error. Please try again.")
+}
+
+// ErrNotImplemented answers an operation Ferry does not implement.
+func ErrNotImplemented() *Error {
+	return New("NotImplemented", 501, "A header you provided implies functionality that is not implemented")
+}
+
+// ErrAccessDenied is the plain S3 Access Denied.
+func ErrAccessDenied() *Error { return New("AccessDenied", 403, "Access Denied") }
+
+// ErrNoSuchBucket: the bucket does not exist (no final period, as AWS).
+func ErrNoSuchBucket(bucket string) *Error {
+	return New("NoSuchBucket", 404, "The specified bucket does not exist").With("BucketName", bucket)
+}
+
+// ErrBucketAlreadyExists: the name is owned by another account.
+func ErrBucketAlreadyExists(bucket string) *Error {
+	return New("BucketAlreadyExists", 409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").With("BucketName", bucket)
+}
+
+// ErrBucketAlreadyOwnedByYou: the caller already owns the bucket.
+func ErrBucketAlreadyOwnedByYou(bucket string) *Error {
+	return New("BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.").With("BucketName", bucket)
+}
+
+// ErrBucketNotEmpty: DeleteBucket on a bucket that still holds objects.
+func ErrBucketNotEmpty(bucket string, versioned bool) *Error {
+	msg := "The bucket you tried to delete is not empty"
+	if versioned {
+		msg = "The bucket you tried to delete is not empty. You must delete all versions in the bucket."
+	}
+	return New("BucketNotEmpty", 409, msg).With("BucketName", bucket)
+}
+
+// ErrInvalidBucketName: an illegal bucket name.
+func ErrInvalidBucketName(bucket string) *Error {
+	return New("InvalidBucketName", 400, "The specified bucket is not valid.").With("BucketName", bucket)
+}
+
+// ErrIllegalLocationConstraint: the constraint does not match the endpoint's
+// region; constraint "" gives AWS's "unspecified" wording.
+func ErrIllegalLocationConstraint(constraint string) *Error {
+	if constraint == "" {
+		constraint = "unspecified"
+	}
+	return Newf("IllegalLocationConstraintException", 400, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", constraint)
+}
+
+// ErrInvalidLocationConstraint: an unknown constraint, or us-east-1 sent explicitly.
+func ErrInvalidLocationConstraint(constraint string) *Error {
+	return New("InvalidLocationConstraint", 400, "The specified location-constraint is not valid").With("LocationConstraint", constraint)
+}
+
+// ErrAuthorizationHeaderMalformedRegion: the credential scope names the wrong region.
+func ErrAuthorizationHeaderMalformedRegion(sent, actual string) *Error {
+	return Newf("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", sent, actual).
+		With("Region", actual).WithHeader("x-amz-bucket-region", actual)
+}
+
+// ErrAuthorizationQueryRegion: a presigned URL's credential names the wrong region.
+func ErrAuthorizationQueryRegion(sent, actual string) *Error {
+	return Newf("AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", sent, actual).
+		With("Region", actual).WithHeader("x-amz-bucket-region", actual)
+}
+
+// ErrPermanentRedirect: an unsigned request reached the wrong regional endpoint.
+func ErrPermanentRedirect(bucket, region string) *Error {
+	endpoint := bucket + ".s3.amazonaws.com"
+	if region != "us-east-1" {
+		endpoint = bucket + ".s3." + region + ".amazonaws.com"
+	}
+	return New("PermanentRedirect", 301, "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.").
+		With("Endpoint", endpoint).With("Bucket", bucket).WithHeader("x-amz-bucket-region", region)
+}
+
+// ErrInvalidAccessKeyID: the access key is unknown.
+func ErrInvalidAccessKeyID(akid string) *Error {
+	return New("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.").With("AWSAccessKeyId", akid)
+}
+
+// ErrSignatureDoesNotMatch: the SigV4 signature is wrong. The extras let a
+// client compare its own string to sign with ours.
+func ErrSignatureDoesNotMatch(akid, stringToSign, provided, canonicalRequest string) *Error {
+	return New("SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
+		With("AWSAccessKeyId", akid).
+		With("StringToSign", stringToSign).
+		With("SignatureProvided", provided).
+		With("StringToSignBytes", hexBytes(stringToSign)).
+		With("CanonicalRequest", canonicalRequest).
+		With("CanonicalRequestBytes", hexBytes(canonicalRequest))
+}
+
+func hexBytes(s string) string {
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, fmt.Sprintf("%02x", s[i])...)
+	}
+	return string(b)
+}
+
+// ErrRequestTimeTooSkewed: x-amz-date is more than 15 minutes off.
+func ErrRequestTimeTooSkewed(requestTime, serverTime string) *Error {
+	return New("RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.").
+		With("RequestTime", requestTime).With("ServerTime", serverTime).With("MaxAllowedSkewMilliseconds", "900000")
+}
+
+// ErrXAmzContentSHA256Mismatch: the body does not hash to x-amz-content-sha256.
+func ErrXAmzContentSHA256Mismatch(client, computed string) *Error {
+	return New("XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.").
+		With("ClientComputedContentSHA256", client).With("S3ComputedContentSHA256", computed)
+}
+
+// ErrRequestExpired: a presigned URL past its expiry.
+func ErrRequestExpired(expiresSeconds, expires, serverTime string) *Error {
+	return New("AccessDenied", 403, "Request has expired").
+		With("X-Amz-Expires", expiresSeconds).With("Expires", expires).With("ServerTime", serverTime)
+}
+
+// ErrPresignTooLong: X-Amz-Expires above one week.
+func ErrPresignTooLong() *Error {
+	return New("AuthorizationQueryParametersError", 400, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds")
+}
+
+// ErrPresignMissingParams: a presigned URL lacks a required X-Amz-* parameter.
+func ErrPresignMissingParams() *Error {
+	return New("AuthorizationQueryParametersError", 400, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+}
+
+// ErrPresignCredentialMalformed: X-Amz-Credential cannot be parsed.
+func ErrPresignCredentialMalformed() *Error {
+	return New("AuthorizationQueryParametersError", 400, `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`)
+}
+
+// ErrCredentialMalformed: the Authorization header's Credential cannot be parsed.
+func ErrCredentialMalformed() *Error {
+	return New("AuthorizationHeaderMalformed", 400, `The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`)
+}
+
+// ErrAuthorizationHeaderComponents: the Authorization header lacks a component.
+func ErrAuthorizationHeaderComponents(header string) *Error {
+	return Newf("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.")
+}
+
+// ErrEmptyAccessKey: the credential has an empty access key id.
+func ErrEmptyAccessKey() *Error {
+	return New("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; a non-empty Access Key (AKID) must be provided in the credential.")
+}
+
+// ErrUnsupportedAuth: an authorization mechanism other than SigV4.
+func ErrUnsupportedAuth() *Error {
+	return New("InvalidRequest", 400, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+}
+
+// ErrHeadersNotSigned: x-amz-* headers present but not signed.
+func ErrHeadersNotSigned(list string) *Error {
+	return New("AccessDenied", 403, "There were headers present in the request which were not signed").With("HeadersNotSigned", list)
+}
+
+// ErrExpiredToken: an expired session token.
+func ErrExpiredToken(token string) *Error {
+	return New("ExpiredToken", 400, "The provided token has expired.").With("Token-0", token)
+}
+
+// ErrInvalidToken: a malformed session token.
+func ErrInvalidToken(token string) *Error {
+	return New("InvalidToken", 400, "The provided token is malformed or otherwise invalid.").With("Token-0", token)
+}
+
+// ErrNoSuchKey: the key does not exist (final period, as AWS).
+func ErrNoSuchKey(key string) *Error {
+	return New("NoSuchKey", 404, "The specified key does not exist.").With("Key", key)
+}
+
+// ErrNoSuchVersion: a well-formed but unknown version id.
+func ErrNoSuchVersion(key, versionID string) *Error {
+	return New("NoSuchVersion", 404, "The specified version does not exist.").With("Key", key).With("VersionId", versionID)
+}
+
+// ErrInvalidVersionID: a malformed version id.
+func ErrInvalidVersionID(versionID string) *Error {
+	return InvalidArgument("Invalid version id specified", "versionId", versionID)
+}
+
+// ErrMethodNotAllowedDeleteMarker: an operation addressed at a delete marker.
+func ErrMethodNotAllowedDeleteMarker(method string) *Error {
+	return New("MethodNotAllowed", 405, "The specified method is not allowed against this resource.").
+		With("Method", method).With("ResourceType", "DeleteMarker")
+}
+
+// ErrMethodNotAllowed: the method is not allowed on this resource.
+func ErrMethodNotAllowed(method, resourceType string) *Error {
+	return New("MethodNotAllowed", 405, "The specified method is not allowed against this resource.").
+		With("Method", method).With("ResourceType", resourceType)
+}
+
+// ErrKeyTooLong: a key over 1024 bytes.
+func ErrKeyTooLong(size int) *Error {
+	return New("KeyTooLongError", 400, "Your key is too long").With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", "1024")
+}
+
+// ErrMetadataTooLarge: user metadata over 2 KB.
+func ErrMetadataTooLarge(size int) *Error {
+	return New("MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size").
+		With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", "2048")
+}
+
+// ErrEntityTooLarge: an upload over the allowed size.
+func ErrEntityTooLarge(proposed, max int64) *Error {
+	return New("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size").
+		With("ProposedSize", strconv.FormatInt(proposed, 10)).With("MaxSizeAllowed", strconv.FormatInt(max, 10))
+}
+
+// ErrEntityTooSmall: a non-last multipart part under 5 MiB.
+func ErrEntityTooSmall(proposed int64, partNumber int, etag string) *Error {
+	return New("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed size").
+		With("ProposedSize", strconv.FormatInt(proposed, 10)).With("MinSizeAllowed", "5242880").
+		With("PartNumber", strconv.Itoa(partNumber)).With("ETag", etag)
+}
+
+// ErrMissingContentLength: a body without Content-Length.
+func ErrMissingContentLength() *Error {
+	return New("MissingContentLength", 411, "You must provide the Content-Length HTTP header.")
+}
+
+// ErrIncompleteBody: the body ended before Content-Length bytes.
+func ErrIncompleteBody() *Error {
+	return New("IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header")
+}
+
+// ErrInvalidStorageClass: an unsupported storage class.
+func ErrInvalidStorageClass(requested string) *Error {
+	return New("InvalidStorageClass", 400, "The storage class you specified is not valid").With("StorageClassRequested", requested)
+}
+
+// ErrCopyToItself: CopyObject onto itself with nothing changed.
+func ErrCopyToItself() *Error {
+	return New("InvalidRequest", 400, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+}
+
+// ErrInvalidCopySource: x-amz-copy-source without a key.
+func ErrInvalidCopySource() *Error {
+	return InvalidArgument("Invalid copy source object key", "x-amz-copy-source", "x-amz-copy-source")
+}
+
+// ErrCopySourceDeleteMarker: the copy source names a delete marker by version.
+func ErrCopySourceDeleteMarker() *Error {
+	return New("InvalidRequest", 400, "The source of a copy request may not specifically refer to a delete marker by version id.")
+}
+
+// ErrInvalidCopySourceRange: a malformed x-amz-copy-source-range.
+func ErrInvalidCopySourceRange(value string) *Error {
+	return InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy", "x-amz-copy-source-range", value)
+}
+
+// ErrCopySourceRangeTooLarge: the copy range ends past the source.
+func ErrCopySourceRangeTooLarge(size int64, value string) *Error {
+	return InvalidArgument(fmt.Sprintf("Range specified is not valid for source object of size: %d", size), "x-amz-copy-source-range", value)
+}
+
+// ErrCopySourceRangeStart: the copy range starts past the source.
+func ErrCopySourceRangeStart() *Error {
+	return New("InvalidRequest", 400, "The specified copy range is invalid for the source object size")
+}
+
+// ErrInvalidRange: a Range that starts past the object's end.
+func ErrInvalidRange(size int64, requested string) *Error {
+	return New("InvalidRange", 416, "The requested range is not satisfiable").
+		With("ActualObjectSize", strconv.FormatInt(size, 10)).With("RangeRequested", requested)
+}
+
+// ErrInvalidPartNumber: partNumber beyond the object's part count.
+func ErrInvalidPartNumber(count, requested int) *Error {
+	return New("InvalidPartNumber", 416, "The requested partnumber is not satisfiable").
+		With("ActualPartCount", strconv.Itoa(count)).With("PartNumberRequested", strconv.Itoa(requested))
+}
+
+// ErrRangeAndPartNumber: both Range and partNumber on one GET.
+func ErrRangeAndPartNumber() *Error {
+	return New("InvalidRequest", 400, "Cannot specify both Range header and partNumber query parameter")
+}
+
+// ErrNoSuchUpload: an unknown, completed or aborted upload id.
+func ErrNoSuchUpload(uploadID string) *Error {
+	return New("NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.").With("UploadId", uploadID)
+}
+
+// ErrInvalidPart: Complete names a missing part or a wrong ETag (double space as AWS).
+func ErrInvalidPart(uploadID string, partNumber int, etag string) *Error {
+	return New("InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").
+		With("UploadId", uploadID).With("PartNumber", strconv.Itoa(partNumber)).With("ETag", etag)
+}
+
+// ErrInvalidPartOrder: Complete lists parts out of order.
+func ErrInvalidPartOrder(uploadID string) *Error {
+	return New("InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.").With("UploadId", uploadID)
+}
+
+// ErrPartNumberRange: a part number outside 1..10000.
+func ErrPartNumberRange(value string) *Error {
+	return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", value)
+}
+
+// ErrNoParts: Complete with no parts.
+func ErrNoParts() *Error {
+	return New("InvalidRequest", 400, "You must specify at least one part")
+}
+
+// ErrInvalidUploadIDMarker: upload-id-marker without a matching key-marker.
+func ErrInvalidUploadIDMarker(value string) *Error {
+	return InvalidArgument("Invalid uploadId marker", "upload-id-marker", value)
+}
+
+// ErrMPObjectSize: x-amz-mp-object-size differs from the computed size.
+func ErrMPObjectSize(sent string, actual int64) *Error {
+	return Newf("InvalidRequest", 400, "The provided 'x-amz-mp-object-size' header value %s does not match what was computed: %d", sent, actual)
+}
+
+// ErrInvalidDigest: Content-MD5 is not 16 base64 bytes.
+func ErrInvalidDigest(sent string) *Error {
+	return New("InvalidDigest", 400, "The Content-MD5 you specified was invalid.").With("Content-MD5", sent)
+}
+
+// ErrBadDigestMD5: Content-MD5 does not match (expected in hex, calculated in base64, as AWS).
+func ErrBadDigestMD5(expectedHex, calculatedB64 string) *Error {
+	return New("BadDigest", 400, "The Content-MD5 you specified did not match what we received.").
+		With("ExpectedDigest", expectedHex).With("CalculatedDigest", calculatedB64)
+}
+
+// ErrBadChecksum: an x-amz-checksum-* value that does not match; algo in upper case.
+func ErrBadChecksum(algoUpper string) *Error {
+	return Newf("BadDigest", 400, "The %s you specified did not match the calculated checksum.", algoUpper)
+}
+
+// ErrBadPartChecksum: a Complete part checksum that does not match; algo in lower case.
+func ErrBadPartChecksum(algoLower string, part int) *Error {
+	return Newf("BadDigest", 400, "The %s you specified for part %d did not match what we received.", algoLower, part)
+}
+
+// ErrInvalidChecksumHeader: an x-amz-checksum-* value that is not well-formed.
+func ErrInvalidChecksumHeader(algoLower string) *Error {
+	return Newf("InvalidRequest", 400, "Value for x-amz-checksum-%s header is invalid.", algoLower)
+}
+
+// ErrMultipleChecksums: more than one x-amz-checksum-* header.
+func ErrMultipleChecksums() *Error {
+	return New("InvalidRequest", 400, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+}
+
+// ErrUnsupportedChecksumAlgorithm: an unknown x-amz-checksum-algorithm.
+func ErrUnsupportedChecksumAlgorithm() *Error {
+	return New("InvalidRequest", 400, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+}
+
+// ErrChecksumTypeMismatch: a part's checksum algorithm differs from the upload's.
+func ErrChecksumTypeMismatch(expected, actual string) *Error {
+	return Newf("InvalidRequest", 400, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s", expected, actual)
+}
+
+// ErrPreconditionFailed: an If-Match / If-Unmodified-Since condition failed.
+func ErrPreconditionFailed(condition string) *Error {
+	return New("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold").With("Condition", condition)
+}
+
+// ErrMalformedXML: a request body that is not the expected XML.
+func ErrMalformedXML() *Error {
+	return New("MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema")
+}
+
+// ErrIllegalVersioningConfiguration: a versioning status other than Enabled/Suspended.
+func ErrIllegalVersioningConfiguration() *Error {
+	return New("IllegalVersioningConfigurationException", 400, "The Versioning element must be specified")
+}
+
+// ErrInvalidTagKey: an illegal tag key.
+func ErrInvalidTagKey(key string) *Error {
+	return New("InvalidTag", 400, "The TagKey you have provided is invalid").With("TagKey", key)
+}
+
+// ErrInvalidTagValue: an illegal tag value.
+func ErrInvalidTagValue(key, value string) *Error {
+	return New("InvalidTag", 400, "The TagValue you have provided is invalid").With("TagKey", key).With("TagValue", value)
+}
+
+// ErrDuplicateTagKey: the same tag key twice in a Tagging document.
+func ErrDuplicateTagKey(key string) *Error {
+	return New("InvalidTag", 400, "Cannot provide multiple Tags with the same key").With("TagKey", key)
+}
+
+// ErrObjectTagAWSPrefix: an object tag key starting with aws:.
+func ErrObjectTagAWSPrefix(key string) *Error {
+	return New("InvalidTag", 400, "Your TagKey cannot be prefixed with aws:").With("TagKey", key)
+}
+
+// ErrBadTaggingHeader: x-amz-tagging that cannot be parsed or repeats a key.
+func ErrBadTaggingHeader(value string) *Error {
+	return InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.", "x-amz-tagging", value)
+}
+
+// ErrTooManyTags: more than 10 tags on an object.
+func ErrTooManyTags() *Error {
+	return New("BadRequest", 400, "Object tags cannot be greater than 10")
+}
+
+// ErrInvalidMaxKeys: max-keys is not an integer.
+func ErrInvalidMaxKeys(value string) *Error {
+	return InvalidArgument("Provided max-keys not an integer or within integer range", "max-keys", value)
+}
+
+// ErrInvalidEncodingType: encoding-type other than url.
+func ErrInvalidEncodingType(value string) *Error {
+	return InvalidArgument("Invalid Encoding Method specified in Request", "encoding-type", value)
+}
+
+// ErrInvalidContinuationToken: a continuation token Ferry did not issue.
+func ErrInvalidContinuationToken() *Error {
+	return New("InvalidArgument", 400, "The continuation token provided is incorrect").With("ArgumentName", "continuation-token")
+}
+
+// ErrVersionIDMarkerWithoutKey: version-id-marker given without key-marker.
+func ErrVersionIDMarkerWithoutKey(value string) *Error {
+	return InvalidArgument("A version-id marker cannot be specified without a key marker.", "version-id-marker", value)
+}
+
+// ErrInvalidBucketOwner: x-amz-expected-bucket-owner that is not an account id.
+func ErrInvalidBucketOwner(value string) *Error {
+	return Newf("InvalidBucketOwnerAWSAccountID", 400, "The value of the expected bucket owner parameter must be an AWS Account ID... [%s]", value)
+}
+
+// ErrRequestTimeout: the client stopped sending the body.
+func ErrRequestTimeout() *Error {
+	return New("RequestTimeout", 400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.")
+}
+
+// ErrInvalidRequest is S3's InvalidRequest with a message.
+func ErrInvalidRequest(message string) *Error { return New("InvalidRequest", 400, message) }
+
+// InvalidArgument is S3's InvalidArgument with ArgumentName and ArgumentValue.
+func InvalidArgument(message, name, value string) *Error {
+	return New("InvalidArgument", 400, message).With("ArgumentName", name).With("ArgumentValue", value)
+}
