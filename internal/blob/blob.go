@@ -7,6 +7,7 @@ package blob
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,9 @@ import (
 )
 
 const tmpDir = "tmp"
+
+// ErrCorrupt reports stored bytes that fail their integrity check.
+var ErrCorrupt = errors.New("blob: stored data failed its integrity check")
 
 // Store is a directory of immutable blobs.
 type Store struct {

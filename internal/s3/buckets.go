@@ -1,0 +1,317 @@
+package s3
+
+import (
+	"context"
+
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/meta"
+)
+
+// ValidBucketName applies S3's naming rules for general purpose buckets.
+func ValidBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	if !isAlnum(name[0]) || !isAlnum(name[len(name)-1]) || strings.Contains(name, "..") {
+		return false
+	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		return false
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	for _, sfx := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(name, sfx) {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// CreateBucketInput is CreateBucket's request.
+type CreateBucketInput struct {
+	Bucket string
+	// Region is the region the request was signed for (the endpoint).
+	Region string
+	// LocationConstraint is the body's constraint, "" when absent.
+	LocationConstraint string
+	ObjectOwnership    string
+	ACL                string
+}
+
+// CreateBucketResult says where the bucket was created.
+type CreateBucketResult struct {
+	Region string
+	// Existing is true when us-east-1's legacy behaviour answered 200 for a
+	// bucket the caller already owned.
+	Existing bool
+}
+
+// bucketRegion applies CreateBucket's LocationConstraint rules. A request
+// to us-east-1 (the global endpoint) may create a bucket in any served
+// region, as AWS allows; a regional endpoint only in its own region.
+func (s *Service) bucketRegion(endpoint, constraint string) (string, error) {
+	switch {
+	case constraint == "" && endpoint == "us-east-1":
+		return "us-east-1", nil
+	case constraint == "":
+		return "", aws.ErrIllegalLocationConstraint("")
+	case constraint == "us-east-1" && endpoint == "us-east-1":
+		return "", aws.ErrInvalidLocationConstraint(constraint)
+	case constraint == "EU":
+		constraint = "eu-west-1"
+		if endpoint != constraint && endpoint != "us-east-1" {
+			return "", aws.ErrIllegalLocationConstraint("EU")
+		}
+	case constraint != endpoint && endpoint != "us-east-1":
+		return "", aws.ErrIllegalLocationConstraint(constraint)
+	}
+	if !s.regions[constraint] {
+		return "", aws.ErrInvalidLocationConstraint(constraint)
+	}
+	return constraint, nil
+}
+
+// CreateBucket creates a bucket owned by the caller's account.
+func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBucketInput) (CreateBucketResult, error) {
+	if !ValidBucketName(in.Bucket) {
+		return CreateBucketResult{}, aws.ErrInvalidBucketName(in.Bucket)
+	}
+	if p.IsAnonymous() {
+		return CreateBucketResult{}, aws.ErrAccessDenied()
+	}
+	region, err := s.bucketRegion(in.Region, in.LocationConstraint)
+	if err != nil {
+		return CreateBucketResult{}, err
+	}
+	ownership, err := validOwnership(in.ObjectOwnership)
+	if err != nil {
+		return CreateBucketResult{}, err
+	}
+	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
+		return CreateBucketResult{}, aws.New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+	}
+	unlock := s.lock(in.Bucket, "")
+	defer unlock()
+	existing, err := s.Bucket(in.Bucket)
+	if err == nil {
+		if existing.Account != p.Account {
+			return CreateBucketResult{}, aws.ErrBucketAlreadyExists(in.Bucket)
+		}
+		if existing.Region == "us-east-1" && region == "us-east-1" {
+			return CreateBucketResult{Region: region, Existing: true}, nil
+		}
+		return CreateBucketResult{}, aws.ErrBucketAlreadyOwnedByYou(in.Bucket)
+	}
+	if !aws.IsCode(err, "NoSuchBucket") {
+		return CreateBucketResult{}, err
+	}
+	b := Bucket{Name: in.Bucket, Account: p.Account, Region: region, Created: s.clock.Now().UTC(), ObjectOwnership: ownership}
+	batch := s.store.NewBatch()
+	batch.Set(bucketKey(b.Name), encode(&b))
+	batch.Set(accountBucketKey(b.Account, b.Name), nil)
+	if err := commit(batch); err != nil {
+		return CreateBucketResult{}, err
+	}
+	return CreateBucketResult{Region: region}, nil
+}
+
+func validOwnership(v string) (string, error) {
+	switch v {
+	case "":
+		return "BucketOwnerEnforced", nil
+	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
+		return v, nil
+	}
+	return "", aws.InvalidArgument("Invalid x-amz-object-ownership header: "+v, "x-amz-object-ownership", v)
+}
+
+// HeadBucket checks that the bucket exists and the caller may read it.
+func (s *Service) HeadBucket(ctx context.Context, p aws.Principal, bucket string) (*Bucket, error) {
+	return s.bucketFor(ctx, p, bucket, ActionReadBucket, "")
+}
+
+// GetBucketLocation returns the bucket's region.
+func (s *Service) GetBucketLocation(ctx context.Context, p aws.Principal, bucket string) (string, error) {
+	b, err := s.bucketFor(ctx, p, bucket, "s3:GetBucketLocation", "")
+	if err != nil {
+		return "", err
+	}
+	return b.Region, nil
+}
+
+// DeleteBucket deletes an empty bucket and any incomplete multipart uploads.
+func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket string) error {
+	b, err := s.bucketFor(ctx, p, bucket, ActionDeleteBucket, "")
+	if err != nil {
+		return err
+	}
+	unlock := s.lock(bucket, "")
+	defer unlock()
+	empty, err := s.rangeEmpty(bucketVersionPrefix(bucket))
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return aws.ErrBucketNotEmpty(bucket, b.Versioning != "")
+	}
+	uploads, err := s.uploadIDs(bucket)
+	if err != nil {
+		return err
+	}
+	batch := s.store.NewBatch()
+	for _, id := range uploads {
+		batch.DeleteRange(partPrefix(id), meta.PrefixEnd(partPrefix(id)))
+	}
+	up := uploadPrefix(bucket)
+	batch.DeleteRange(up, meta.PrefixEnd(up))
+	nk := meta.NewKey(tableNull).String(bucket)
+	batch.DeleteRange(nk, meta.PrefixEnd(nk))
+	batch.Delete(bucketKey(bucket))
+	batch.Delete(accountBucketKey(b.Account, bucket))
+	return commit(batch)
+}
+
+func (s *Service) rangeEmpty(prefix []byte) (bool, error) {
+	it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
+	if err != nil {
+		return false, aws.Internal(err)
+	}
+	found := it.First()
+	if err := it.Close(); err != nil {
+		return false, aws.Internal(err)
+	}
+	return !found, nil
+}
+
+// uploadIDs lists the ids of a bucket's incomplete uploads.
+func (s *Service) uploadIDs(bucket string) ([]string, error) {
+	prefix := uploadPrefix(bucket)
+	it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
+	if err != nil {
+		return nil, aws.Internal(err)
+	}
+	var ids []string
+	for ok := it.First(); ok; ok = it.Next() {
+		var u Upload
+		if err := decode(it.Value(), &u); err != nil {
+			it.Close()
+			return nil, aws.Internal(err)
+		}
+		ids = append(ids, u.UploadID)
+	}
+	if err := it.Close(); err != nil {
+		return nil, aws.Internal(err)
+	}
+	return ids, nil
+}
+
+// ListBucketsInput is ListBuckets' request.
+type ListBucketsInput struct {
+	Prefix            string
+	BucketRegion      string
+	MaxBuckets        int // 0: all
+	ContinuationToken string
+}
+
+// ListBucketsOutput is ListBuckets' answer.
+type ListBucketsOutput struct {
+	Buckets           []Bucket
+	ContinuationToken string
+}
+
+// ListBuckets lists the caller's buckets in name order.
+func (s *Service) ListBuckets(ctx context.Context, p aws.Principal, in ListBucketsInput) (ListBucketsOutput, error) {
+	if p.IsAnonymous() {
+		return ListBucketsOutput{}, aws.ErrAccessDenied()
+	}
+	prefix := accountBucketPrefix(p.Account)
+	it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
+	if err != nil {
+		return ListBucketsOutput{}, aws.Internal(err)
+	}
+	defer it.Close()
+	var out ListBucketsOutput
+	for ok := it.First(); ok; ok = it.Next() {
+		name, _, okName := meta.ReadString(it.Key()[len(prefix):])
+		if !okName {
+			return out, aws.Internal(fmt.Errorf("bad account index key %q", it.Key()))
+		}
+		if !strings.HasPrefix(name, in.Prefix) || (in.ContinuationToken != "" && name <= in.ContinuationToken) {
+			continue
+		}
+		b, err := s.Bucket(name)
+		if err != nil {
+			if aws.IsCode(err, "NoSuchBucket") {
+				continue
+			}
+			return out, err
+		}
+		if in.BucketRegion != "" && b.Region != in.BucketRegion {
+			continue
+		}
+		if in.MaxBuckets > 0 && len(out.Buckets) == in.MaxBuckets {
+			out.ContinuationToken = out.Buckets[len(out.Buckets)-1].Name
+			break
+		}
+		out.Buckets = append(out.Buckets, *b)
+	}
+	sort.Slice(out.Buckets, func(i, j int) bool { return out.Buckets[i].Name < out.Buckets[j].Name })
+	return out, nil
+}
+
+// GetBucketVersioning returns "", "Enabled" or "Suspended".
+func (s *Service) GetBucketVersioning(ctx context.Context, p aws.Principal, bucket string) (string, error) {
+	b, err := s.bucketFor(ctx, p, bucket, "s3:GetBucketVersioning", "")
+	if err != nil {
+		return "", err
+	}
+	return b.Versioning, nil
+}
+
+// PutBucketVersioning sets the bucket's versioning state.
+func (s *Service) PutBucketVersioning(ctx context.Context, p aws.Principal, bucket, status string) error {
+	if status != versioningOn && status != versioningOff {
+		return aws.ErrIllegalVersioningConfiguration()
+	}
+	if _, err := s.bucketFor(ctx, p, bucket, "s3:PutBucketVersioning", ""); err != nil {
+		return err
+	}
+	return s.updateBucket(bucket, func(b *Bucket) error {
+		b.Versioning = status
+		return nil
+	})
+}
+
+// updateBucket applies a read-modify-write to a bucket record under the bucket lock.
+func (s *Service) updateBucket(name string, fn func(*Bucket) error) error {
+	unlock := s.lock(name, "")
+	defer unlock()
+	b, err := s.Bucket(name)
+	if err != nil {
+		return err
+	}
+	if err := fn(b); err != nil {
+		return err
+	}
+	batch := s.store.NewBatch()
+	batch.Set(bucketKey(name), encode(b))
+	return commit(batch)
+}
