@@ -34,6 +34,8 @@ const (
 	PrincipalUser        PrincipalType = "IAMUser"
 	PrincipalAssumedRole PrincipalType = "AssumedRole"
 	PrincipalService     PrincipalType = "AWSService"
+	// PrincipalAdmin is the operator of a Ferry server (its admin API only).
+	PrincipalAdmin PrincipalType = "FerryAdmin"
 )
 
 // Principal is the authenticated identity behind a request.

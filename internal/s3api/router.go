@@ -9,6 +9,7 @@
 package s3api
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -106,6 +107,9 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, auth Auth, reqID, ho
 		return
 	}
 	rq.Op = resolveOp(r.Method, rq.Bucket, rq.Key, rq.Query, r.Header)
+	if info, ok := r.Context().Value(infoKey{}).(*Info); ok {
+		info.Op = rq.Op
+	}
 	if err := a.serve(rq); err != nil {
 		a.writeError(rq, err)
 	}
@@ -296,4 +300,23 @@ func bucketOp(method string, q url.Values, has func(string) bool) string {
 		return "PostObject"
 	}
 	return "Unknown"
+}
+
+// Info carries what the API learned about a request back to the HTTP layer
+// (for metrics and logs).
+type Info struct {
+	Op string
+}
+
+type infoKey struct{}
+
+// WithInfo attaches an Info to a request context; Serve fills it in.
+func WithInfo(ctx context.Context, info *Info) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+// WriteError sends an AWS error in S3's format for a request that failed
+// before reaching an operation (for example, authentication).
+func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error, reqID, hostID string) {
+	a.writeError(&Request{W: w, R: r, Headers: w.Header(), ReqID: reqID, HostID: hostID, Op: "Authenticate"}, err)
 }

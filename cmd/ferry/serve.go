@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/world"
+)
+
+// DefaultListen is where ferry serve listens unless told otherwise.
+const DefaultListen = "127.0.0.1:9780"
+
+type serveOptions struct {
+	dataDir  string
+	listen   string
+	regions  []string
+	domains  []string
+	logLevel string
+	tlsCert  string
+	tlsKey   string
+}
+
+func serveCmd() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Ferry server",
+		Long: `Run the Ferry server on one address and one data directory.
+
+On first start with an empty data directory Ferry creates two accounts (a and
+b) with root access keys and writes AWS CLI files under <data-dir>/aws, so
+that this works at once:
+
+  export AWS_CONFIG_FILE=<data-dir>/aws/config AWS_SHARED_CREDENTIALS_FILE=<data-dir>/aws/credentials
+  aws --profile ferry-a s3api list-buckets`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), o, cmd.OutOrStdout()) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dataDir, "data-dir", envOr("FERRY_DATA_DIR", "./ferry-data"), "data directory (env FERRY_DATA_DIR)")
+	f.StringVar(&o.listen, "listen", envOr("FERRY_LISTEN", DefaultListen), "listen address (env FERRY_LISTEN)")
+	f.StringSliceVar(&o.regions, "regions", strings.Split(envOr("FERRY_REGIONS", strings.Join(aws.DefaultRegions, ",")), ","), "regions to serve (env FERRY_REGIONS)")
+	f.StringSliceVar(&o.domains, "domain", []string{"localhost"}, "base domains for virtual-hosted-style bucket addressing")
+	f.StringVar(&o.logLevel, "log-level", envOr("FERRY_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
+	return cmd
+}
+
+func newLogger(level string, out io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q", level)
+	}
+	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(ctx context.Context, o serveOptions, out io.Writer) error {
+	log, err := newLogger(o.logLevel, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	created, err := w.Bootstrap()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	scheme := "http"
+	if o.tlsCert != "" {
+		scheme = "https"
+	}
+	endpoint := scheme + "://" + ln.Addr().String()
+	if err := w.WriteClientFiles(endpoint); err != nil {
+		ln.Close()
+		return err
+	}
+	printWelcome(out, o, w, endpoint, created)
+
+	srv := &http.Server{
+		Handler:           w.HTTP,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if o.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, o.tlsCert, o.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	log.Info("ferry serving", "endpoint", endpoint, "data_dir", o.dataDir, "regions", o.regions)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printWelcome(out io.Writer, o serveOptions, w *world.World, endpoint string, created []iam.Account) {
+	abs, _ := filepath.Abs(o.dataDir)
+	fmt.Fprintf(out, "Ferry is listening on %s\n", endpoint)
+	fmt.Fprintf(out, "Data directory: %s\n", abs)
+	fmt.Fprintf(out, "Regions: %s\n", strings.Join(o.regions, ", "))
+	if len(created) > 0 {
+		fmt.Fprintln(out, "Created accounts:")
+		for _, a := range created {
+			fmt.Fprintf(out, "  %-4s %s  (profile %s)\n", a.Name, a.ID, world.ProfileName(a.Name))
+		}
+	} else if list, err := w.Summaries(); err == nil {
+		fmt.Fprintln(out, "Accounts:")
+		for _, a := range list {
+			fmt.Fprintf(out, "  %-4s %s  (profile %s)\n", a.Name, a.ID, a.Profile)
+		}
+	}
+	fmt.Fprintf(out, `
+Use it with the AWS CLI:
+  export AWS_CONFIG_FILE=%[1]s/aws/config AWS_SHARED_CREDENTIALS_FILE=%[1]s/aws/credentials
+  aws --profile ferry-a s3api list-buckets
+
+`, abs)
+}

@@ -1,0 +1,180 @@
+// Package httpd is Ferry's HTTP front: it gives every request its ids,
+// authenticates it (SigV4), routes it to the service named by its credential
+// scope, and records logs and Prometheus metrics. Ferry's own endpoints live
+// under /_ferry/, a path no bucket can take (bucket names never start with '_').
+package httpd
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/s3api"
+)
+
+// Authenticated is what authentication established about a request.
+type Authenticated struct {
+	Principal     aws.Principal
+	Region        string
+	Service       string
+	Presigned     bool
+	Body          io.ReadCloser
+	DecodedLength int64
+	Trailer       func() http.Header
+}
+
+// Authenticator verifies a request's signature and yields its principal.
+type Authenticator func(r *http.Request) (Authenticated, error)
+
+// Server routes requests to Ferry's services.
+type Server struct {
+	Auth     Authenticator
+	S3       *s3api.API
+	Admin    http.Handler // served under /_ferry/admin/ for the admin principal
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	inflight prometheus.Gauge
+}
+
+// ReservedPrefix is the path prefix of Ferry's own endpoints.
+const ReservedPrefix = "/_ferry/"
+
+type ctxKey struct{}
+
+// FromContext returns the authenticated principal of an admin request.
+func FromContext(ctx context.Context) (aws.Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(aws.Principal)
+	return p, ok
+}
+
+// Init registers the metrics; call it once before serving.
+func (s *Server) Init() {
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ferry_http_requests_total", Help: "Requests served, by service, operation and HTTP status.",
+	}, []string{"service", "operation", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "ferry_http_request_duration_seconds", Help: "Time to serve a request, by service and operation.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"service", "operation"})
+	s.inflight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "ferry_http_requests_in_flight", Help: "Requests being served."})
+	s.Registry.MustRegister(s.requests, s.latency, s.inflight)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID, hostID := aws.NewRequestID(), aws.NewHostID()
+	w.Header().Set("x-amz-request-id", reqID)
+	w.Header().Set("x-amz-id-2", hostID)
+	w.Header().Set("Server", "Ferry")
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	info := &s3api.Info{}
+	r = r.WithContext(s3api.WithInfo(r.Context(), info))
+	s.inflight.Inc()
+	service := s.route(rec, r, reqID, hostID)
+	s.inflight.Dec()
+	op := info.Op
+	if op == "" {
+		op = "-"
+	}
+	elapsed := time.Since(start)
+	s.requests.WithLabelValues(service, op, strconv.Itoa(rec.status)).Inc()
+	s.latency.WithLabelValues(service, op).Observe(elapsed.Seconds())
+	s.Log.Debug("request", "service", service, "op", op, "method", r.Method, "path", r.URL.Path,
+		"status", rec.status, "bytes", rec.bytes, "duration", elapsed, "request_id", reqID, "remote", r.RemoteAddr)
+}
+
+// route serves the request and returns the service label for metrics.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID string) string {
+	if strings.HasPrefix(r.URL.Path, ReservedPrefix) {
+		s.serveFerry(w, r, reqID, hostID)
+		return "ferry"
+	}
+	auth, err := s.Auth(r)
+	if err != nil {
+		s.S3.WriteError(w, r, err, reqID, hostID)
+		return "s3"
+	}
+	defer auth.Body.Close()
+	switch auth.Service {
+	case "", "s3":
+		s.S3.Serve(w, r, s3api.Auth{
+			Principal: auth.Principal, Region: auth.Region, Presigned: auth.Presigned,
+			Body: auth.Body, DecodedLength: auth.DecodedLength, Trailer: auth.Trailer,
+		}, reqID, hostID)
+		return "s3"
+	default:
+		s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
+		return auth.Service
+	}
+}
+
+func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostID string) {
+	switch path := strings.TrimPrefix(r.URL.Path, ReservedPrefix); {
+	case path == "health":
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok\n")
+	case path == "metrics":
+		promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	case strings.HasPrefix(path, "admin/") && s.Admin != nil:
+		auth, err := s.Auth(r)
+		if err == nil && auth.Principal.Type != aws.PrincipalAdmin {
+			err = aws.ErrAccessDenied()
+		}
+		if err != nil {
+			s.S3.WriteError(w, r, err, reqID, hostID)
+			return
+		}
+		defer auth.Body.Close()
+		r.Body = auth.Body
+		s.Admin.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, auth.Principal)))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// recorder remembers the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	bytes   int64
+	written bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.written {
+		r.status, r.written = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.written = true
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush forwards streaming flushes.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,76 @@
+package world
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+
+	"github.com/ferrystore/ferry/internal/iam"
+)
+
+// adminAPI serves /_ferry/admin/: JSON endpoints for the operator. The HTTP
+// front has already authenticated the request as the admin principal.
+type adminAPI struct {
+	w *World
+}
+
+var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,49}$`)
+
+func (a *adminAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_ferry/admin/accounts" && r.Method == http.MethodGet:
+		list, err := a.w.Summaries()
+		if err != nil {
+			jsonError(rw, http.StatusInternalServerError, err.Error())
+			return
+		}
+		writeJSON(rw, http.StatusOK, list)
+	case r.URL.Path == "/_ferry/admin/accounts" && r.Method == http.MethodPost:
+		a.createAccount(rw, r)
+	default:
+		jsonError(rw, http.StatusNotFound, "no such admin endpoint")
+	}
+}
+
+func (a *adminAPI) createAccount(rw http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err != nil || json.Unmarshal(body, &in) != nil {
+		jsonError(rw, http.StatusBadRequest, "the body must be JSON: {\"name\": \"...\"}")
+		return
+	}
+	if !accountName.MatchString(in.Name) {
+		jsonError(rw, http.StatusBadRequest, "account names are 1 to 50 lower-case letters, digits and hyphens")
+		return
+	}
+	acct, key, err := a.w.IAM.CreateAccount(in.Name)
+	if errors.Is(err, iam.ErrAccountExists) {
+		jsonError(rw, http.StatusConflict, "an account named "+in.Name+" already exists")
+		return
+	}
+	if err != nil {
+		jsonError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	admin, _ := ReadAdmin(a.w.Config.DataDir)
+	if err := a.w.WriteClientFiles(admin.Endpoint); err != nil {
+		a.w.Config.Logger.Warn("could not rewrite client files", "err", err)
+	}
+	writeJSON(rw, http.StatusCreated, AccountSummary{ID: acct.ID, Name: acct.Name, Profile: ProfileName(acct.Name), AccessKeyID: key.ID, SecretAccessKey: key.Secret})
+}
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(status)
+	enc := json.NewEncoder(rw)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func jsonError(rw http.ResponseWriter, status int, msg string) {
+	writeJSON(rw, status, map[string]string{"error": msg})
+}

@@ -1,0 +1,115 @@
+// Package world is Ferry's composition root: it opens the data directory,
+// builds the services for the configured regions, bootstraps the first
+// accounts and wires authentication into the HTTP front.
+package world
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/blob"
+	"github.com/ferrystore/ferry/internal/httpd"
+	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/meta/pebble"
+	"github.com/ferrystore/ferry/internal/s3"
+	"github.com/ferrystore/ferry/internal/s3api"
+	"github.com/ferrystore/ferry/internal/sigv4"
+)
+
+// Config describes one Ferry world.
+type Config struct {
+	// DataDir holds metadata, object bytes and the generated client files.
+	DataDir string
+	Regions []string
+	// Domains are the base host names for virtual-hosted-style requests.
+	Domains []string
+	Clock   aws.Clock
+	Logger  *slog.Logger
+	// InMemory keeps metadata in memory (tests); object bytes still go to DataDir.
+	InMemory bool
+}
+
+// World is a running set of services over one data directory.
+type World struct {
+	Config Config
+	Store  meta.Store
+	Blobs  *blob.Store
+	IAM    *iam.Service
+	S3     *s3.Service
+	HTTP   *httpd.Server
+}
+
+// Open opens (creating if needed) the data directory and builds the services.
+func Open(cfg Config) (*World, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = aws.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if len(cfg.Regions) == 0 {
+		cfg.Regions = aws.DefaultRegions
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	w := &World{Config: cfg}
+	var err error
+	if cfg.InMemory {
+		w.Store = meta.NewMemory()
+	} else if w.Store, err = pebble.Open(filepath.Join(cfg.DataDir, "meta"), pebble.Options{Logger: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("open metadata: %w", err)
+	}
+	if w.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "objects")); err != nil {
+		w.Store.Close()
+		return nil, fmt.Errorf("open object store: %w", err)
+	}
+	w.IAM = iam.New(w.Store, cfg.Clock)
+	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger})
+	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
+	w.HTTP = &httpd.Server{
+		Auth:  authenticator(verifier),
+		S3:    &s3api.API{S3: w.S3, Log: cfg.Logger, BaseDomains: cfg.Domains},
+		Admin: &adminAPI{w: w},
+		Log:   cfg.Logger,
+	}
+	w.HTTP.Init()
+	return w, nil
+}
+
+// Close releases the stores.
+func (w *World) Close() error {
+	return errors.Join(w.Blobs.Close(), w.Store.Close())
+}
+
+// lookup resolves an access key for the SigV4 verifier.
+func (w *World) lookup(_ context.Context, akid string) (sigv4.Credentials, error) {
+	k, err := w.IAM.AccessKey(akid)
+	if errors.Is(err, iam.ErrNoSuchKey) || (err == nil && k.Status != "Active") {
+		return sigv4.Credentials{}, aws.ErrInvalidAccessKeyID(akid)
+	}
+	if err != nil {
+		return sigv4.Credentials{}, aws.Internal(err)
+	}
+	return sigv4.Credentials{AccessKeyID: k.ID, SecretAccessKey: k.Secret, Principal: k.Principal()}, nil
+}
+
+func authenticator(v *sigv4.Verifier) httpd.Authenticator {
+	return func(r *http.Request) (httpd.Authenticated, error) {
+		res, err := v.Verify(r)
+		if err != nil {
+			return httpd.Authenticated{}, err
+		}
+		return httpd.Authenticated{
+			Principal: res.Principal, Region: res.Region, Service: res.Service, Presigned: res.Presigned,
+			Body: res.Body, DecodedLength: res.DecodedLength, Trailer: func() http.Header { return res.Trailer },
+		}, nil
+	}
+}
