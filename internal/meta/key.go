@@ -6,27 +6,34 @@ import "encoding/binary"
 // bytewise orders them as their parts, part by part. Strings are escaped
 // (0x00 → 0x00 0xFF) and terminated by 0x00 0x01, so a string sorts before
 // any longer string that extends it; integers are big-endian.
+//
+// Every method returns a new key that shares no memory with its receiver,
+// so one prefix can safely be extended in several ways:
+//
+//	p := NewKey(t).String(bucket)
+//	a, b := p.String("x"), p.String("y") // a is not overwritten by b
 type Key []byte
 
-// NewKey starts a key with a one-byte table prefix.
-func NewKey(table byte) Key { return Key{table} }
-
-// String appends an escaped, terminated string.
-func (k Key) String(s string) Key {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			k = append(k, 0, 0xFF)
-		} else {
-			k = append(k, s[i])
-		}
-	}
-	return append(k, 0, 1)
+// extend returns a copy of k with room for n more bytes; the copy never
+// aliases k, so appending to it cannot clobber a key derived from k earlier.
+func (k Key) extend(n int) Key {
+	out := make(Key, len(k), len(k)+n)
+	copy(out, k)
+	return out
 }
 
-// Raw appends a string with the escaping of String but without the
-// terminator: the result is a prefix of every key whose next string part
-// starts with s.
-func (k Key) Raw(s string) Key {
+// escapedLen is the length of s once its 0x00 bytes are escaped.
+func escapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (k Key) appendEscaped(s string) Key {
 	for i := 0; i < len(s); i++ {
 		if s[i] == 0 {
 			k = append(k, 0, 0xFF)
@@ -37,11 +44,26 @@ func (k Key) Raw(s string) Key {
 	return k
 }
 
+// NewKey starts a key with a one-byte table prefix.
+func NewKey(table byte) Key { return Key{table} }
+
+// String appends an escaped, terminated string.
+func (k Key) String(s string) Key {
+	return append(k.extend(escapedLen(s)+2).appendEscaped(s), 0, 1)
+}
+
+// Raw appends a string with the escaping of String but without the
+// terminator: the result is a prefix of every key whose next string part
+// starts with s.
+func (k Key) Raw(s string) Key {
+	return k.extend(escapedLen(s)).appendEscaped(s)
+}
+
 // Uint64 appends a big-endian integer.
-func (k Key) Uint64(v uint64) Key { return binary.BigEndian.AppendUint64(k, v) }
+func (k Key) Uint64(v uint64) Key { return binary.BigEndian.AppendUint64(k.extend(8), v) }
 
 // Bytes appends raw bytes with no escaping; use it only for the last part.
-func (k Key) Bytes(b []byte) Key { return append(k, b...) }
+func (k Key) Bytes(b []byte) Key { return append(k.extend(len(b)), b...) }
 
 // ReadString decodes a string part from the front of b and returns the rest.
 func ReadString(b []byte) (s string, rest []byte, ok bool) {

@@ -70,6 +70,22 @@ func (m *Memory) del(k []byte) {
 	m.keys = append(m.keys[:i], m.keys[i+1:]...)
 }
 
+// delRange removes the keys in [start, end) with one copy of the key slice.
+func (m *Memory) delRange(start, end []byte) {
+	keys := m.keys
+	i := sort.Search(len(keys), func(i int) bool { return bytes.Compare(keys[i], start) >= 0 })
+	j := sort.Search(len(keys), func(i int) bool { return bytes.Compare(keys[i], end) >= 0 })
+	if i >= j {
+		return
+	}
+	for _, k := range keys[i:j] {
+		delete(m.vals, string(k))
+	}
+	n := copy(keys[i:], keys[j:])
+	clear(keys[i+n:])
+	m.keys = keys[:i+n]
+}
+
 type memOp struct {
 	kind       byte // 's', 'd', 'r'
 	key, value []byte
@@ -99,15 +115,7 @@ func (b *memBatch) Commit() error {
 		case 'd':
 			b.m.del(op.key)
 		case 'r':
-			var doomed [][]byte
-			for _, k := range b.m.keys {
-				if bytes.Compare(k, op.key) >= 0 && bytes.Compare(k, op.value) < 0 {
-					doomed = append(doomed, k)
-				}
-			}
-			for _, k := range doomed {
-				b.m.del(k)
-			}
+			b.m.delRange(op.key, op.value)
 		}
 	}
 	b.ops = nil
