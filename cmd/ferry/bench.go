@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/ferrystore/ferry/internal/bench"
+	"github.com/ferrystore/ferry/internal/world"
+)
+
+func benchCmd() *cobra.Command {
+	var (
+		dataDir, endpoint, accessKey, secretKey, region, bucket, sizes string
+		concurrency, maxOps                                              int
+		duration                                                         time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure PUT and GET throughput and latency of a running server",
+		Long: `Drive a running Ferry (or any S3 endpoint) with concurrent SigV4 clients and
+print operations per second, MiB/s and latency percentiles for PUT and GET of
+each object size.
+
+With --data-dir it creates a fresh account on the server through the admin
+API and benchmarks as that account; with --endpoint, --access-key and
+--secret-key it uses the credentials given.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			sz, err := parseSizes(sizes)
+			if err != nil {
+				return err
+			}
+			creds := aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}
+			if accessKey == "" {
+				acct, ep, err := benchAccount(ctx, dataDir, endpoint)
+				if err != nil {
+					return err
+				}
+				creds = aws.Credentials{AccessKeyID: acct.AccessKeyID, SecretAccessKey: acct.SecretAccessKey}
+				endpoint = ep
+			}
+			if bucket == "" {
+				bucket = "ferry-bench-" + randomHex(4)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "benchmarking %s bucket %s, %d clients, %s per phase\n", endpoint, bucket, concurrency, duration)
+			_, err = bench.Run(ctx, bench.Config{
+				Endpoint: endpoint, Region: region, Credentials: creds, Bucket: bucket,
+				Concurrency: concurrency, Sizes: sz, Duration: duration, MaxOps: maxOps,
+				Client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency * 2}},
+				Progress: func(r bench.Result) { fmt.Fprintln(out, r) },
+			})
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data-dir", envOr("FERRY_DATA_DIR", "./ferry-data"), "the server's data directory (for the admin API)")
+	f.StringVar(&endpoint, "endpoint", "", "endpoint URL (default: the one recorded in the data directory)")
+	f.StringVar(&accessKey, "access-key", "", "access key id (default: a new account created through the admin API)")
+	f.StringVar(&secretKey, "secret-key", "", "secret access key, with --access-key")
+	f.StringVar(&region, "region", "us-east-1", "region to sign for and create the bucket in")
+	f.StringVar(&bucket, "bucket", "", "bucket to use (default: a new ferry-bench-* bucket)")
+	f.StringVar(&sizes, "sizes", "4KiB,1MiB,64MiB", "object sizes, comma separated")
+	f.IntVarP(&concurrency, "concurrency", "c", 32, "concurrent clients")
+	f.IntVar(&maxOps, "max-ops", 0, "stop a phase after this many operations (0: only the duration bounds it)")
+	f.DurationVarP(&duration, "duration", "d", 10*time.Second, "length of each phase")
+	return cmd
+}
+
+func benchAccount(ctx context.Context, dataDir, endpoint string) (world.AccountSummary, string, error) {
+	var acct world.AccountSummary
+	body, _ := json.Marshal(map[string]string{"name": "bench-" + randomHex(4)})
+	if err := adminCall(ctx, dataDir, endpoint, http.MethodPost, "/_ferry/admin/accounts", body, &acct); err != nil {
+		return acct, "", err
+	}
+	if endpoint == "" {
+		admin, err := world.ReadAdmin(dataDir)
+		if err != nil {
+			return acct, "", err
+		}
+		endpoint = admin.Endpoint
+	}
+	return acct, endpoint, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// parseSizes reads "4KiB,1MiB,64MiB" (also KB/MB/B suffixes or plain bytes).
+func parseSizes(s string) ([]int64, error) {
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		mult := int64(1)
+		for _, u := range []struct {
+			suffix string
+			mult   int64
+		}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}} {
+			if strings.HasSuffix(f, u.suffix) {
+				f, mult = strings.TrimSuffix(f, u.suffix), u.mult
+				break
+			}
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("bad size %q", f)
+		}
+		out = append(out, n*mult)
+	}
+	return out, nil
+}
