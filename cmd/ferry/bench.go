@@ -21,8 +21,8 @@ import (
 func benchCmd() *cobra.Command {
 	var (
 		dataDir, endpoint, accessKey, secretKey, region, bucket, sizes string
-		concurrency, maxOps                                              int
-		duration                                                         time.Duration
+		concurrency, maxOps                                            int
+		duration                                                       time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
