@@ -80,7 +80,9 @@ type memBatch struct {
 	ops []memOp
 }
 
-func (b *memBatch) Set(k, v []byte) { b.ops = append(b.ops, memOp{'s', bytes.Clone(k), bytes.Clone(v)}) }
+func (b *memBatch) Set(k, v []byte) {
+	b.ops = append(b.ops, memOp{'s', bytes.Clone(k), bytes.Clone(v)})
+}
 func (b *memBatch) Delete(k []byte) { b.ops = append(b.ops, memOp{'d', bytes.Clone(k), nil}) }
 func (b *memBatch) DeleteRange(s, e []byte) {
 	b.ops = append(b.ops, memOp{'r', bytes.Clone(s), bytes.Clone(e)})
