@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -266,4 +267,35 @@ func BenchmarkVerifyHeader(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestStreamingSignedTrailerAWSLayout checks the layout AWS documents, where
+// the trailer signature follows the trailers without a blank line.
+func TestStreamingSignedTrailerAWSLayout(t *testing.T) {
+	data := randomBytes(70000)
+	wire := minioStreaming(t, data, http.Header{"x-amz-checksum-sha256": {"uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="}})
+	awsWire := bytes.Replace(wire, []byte("=\n\r\nx-amz-trailer-signature:"), []byte("=\r\nx-amz-trailer-signature:"), 1)
+	if bytes.Equal(wire, awsWire) {
+		t.Fatal("layout not found")
+	}
+	// The body got three bytes shorter; fix Content-Length.
+	awsWire = fixContentLength(t, awsWire)
+	res, got, err := verifyAndRead(t, awsWire)
+	if err != nil || !bytes.Equal(got, data) || res.Trailer.Get("X-Amz-Checksum-Sha256") == "" {
+		t.Fatalf("%v %v", err, res)
+	}
+}
+
+func fixContentLength(t *testing.T, wire []byte) []byte {
+	head, body, ok := bytes.Cut(wire, []byte("\r\n\r\n"))
+	if !ok {
+		t.Fatal("no header end")
+	}
+	lines := strings.Split(string(head), "\r\n")
+	for i, l := range lines {
+		if strings.HasPrefix(strings.ToLower(l), "content-length:") {
+			lines[i] = "Content-Length: " + strconv.Itoa(len(body))
+		}
+	}
+	return append([]byte(strings.Join(lines, "\r\n")+"\r\n\r\n"), body...)
 }
