@@ -2,8 +2,8 @@ package sigv4
 
 import (
 	"bytes"
-	"io"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
