@@ -32,12 +32,14 @@ type chunkSigner struct {
 	key           []byte
 	trailerSigned bool
 	mac           hash.Hash
+	prefix        []byte // "\ndate\nscope\n", shared by every string to sign
 	prev          string
 	buf           []byte
 }
 
 func (cs *chunkSigner) init() {
 	cs.mac = hmac.New(sha256.New, cs.key)
+	cs.prefix = []byte("\n" + cs.auth.amzDate + "\n" + cs.auth.scope() + "\n")
 	cs.prev = cs.auth.signature
 }
 
@@ -45,11 +47,7 @@ func (cs *chunkSigner) init() {
 func (cs *chunkSigner) verify(kind, digest, provided string, withEmpty bool) error {
 	b := cs.buf[:0]
 	b = append(b, kind...)
-	b = append(b, '\n')
-	b = append(b, cs.auth.amzDate...)
-	b = append(b, '\n')
-	b = append(b, cs.auth.scope()...)
-	b = append(b, '\n')
+	b = append(b, cs.prefix...)
 	b = append(b, cs.prev...)
 	b = append(b, '\n')
 	if withEmpty {

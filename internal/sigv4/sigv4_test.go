@@ -2,8 +2,8 @@ package sigv4
 
 import (
 	"bytes"
-	"io"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,6 +39,7 @@ var signCases = []signCase{
 	{name: "empty put", method: "PUT", target: "http://s3.example.com/bucket/empty", body: []byte{}},
 	{name: "sts form", method: "POST", target: "https://sts.amazonaws.com/", service: "sts", body: []byte("Action=GetCallerIdentity&Version=2011-06-15"),
 		headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
+	{name: "kms path", method: "POST", target: "https://kms.us-east-1.amazonaws.com/a%20b/c~d", service: "kms", body: []byte("{}")},
 	{name: "iam form", method: "POST", target: "https://iam.amazonaws.com/", service: "iam", body: []byte("Action=ListUsers&Version=2010-05-08")},
 }
 
