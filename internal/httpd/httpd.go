@@ -41,6 +41,8 @@ type Server struct {
 	Admin    http.Handler // served under /_ferry/admin/ for the admin principal
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// IdleTimeout bounds how long a request body may stall (default BodyIdleTimeout).
+	IdleTimeout time.Duration
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -74,6 +76,13 @@ func (s *Server) Init() {
 	s.Registry.MustRegister(s.requests, s.latency, s.inflight)
 }
 
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return BodyIdleTimeout
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -84,6 +93,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	info := &s3api.Info{}
 	r = r.WithContext(s3api.WithInfo(r.Context(), info))
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = newIdleBody(w, r.Body, s.idleTimeout())
+	}
 	s.inflight.Inc()
 	service := s.route(rec, r, reqID, hostID)
 	s.inflight.Dec()
