@@ -133,23 +133,27 @@ func (s *Service) assemble(up *Upload, in CompleteMultipartUploadInput, stored [
 }
 
 // matchParts finds each listed part among the stored ones (removing it from
-// byNumber) and applies the ETag, size and part checksum rules.
+// byNumber), then applies the size and part checksum rules.
 func matchParts(up *Upload, list []CompletedPart, byNumber map[int]*Part) ([]*Part, error) {
 	used := make([]*Part, 0, len(list))
-	for i, cp := range list {
+	for _, cp := range list {
 		etag := strings.Trim(strings.TrimSpace(cp.ETag), `"`)
 		pt := byNumber[cp.Number]
 		if pt == nil || pt.ETag != etag {
 			return nil, aws.ErrInvalidPart(up.UploadID, cp.Number, etag)
 		}
-		if i < len(list)-1 && pt.Size < MinPartSize {
+		used = append(used, pt)
+	}
+	for i, pt := range used {
+		if i < len(used)-1 && pt.Size < MinPartSize {
 			return nil, aws.ErrEntityTooSmall(pt.Size, pt.Number, pt.ETag)
 		}
-		if err := checkPartChecksum(up, cp, pt); err != nil {
+	}
+	for i, pt := range used {
+		if err := checkPartChecksum(up, list[i], pt); err != nil {
 			return nil, err
 		}
-		delete(byNumber, cp.Number)
-		used = append(used, pt)
+		delete(byNumber, pt.Number)
 	}
 	return used, nil
 }
