@@ -98,7 +98,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 		if err != nil || !bytes.Equal(got, body) {
 			t.Fatalf("size %d: get %v, %d bytes", size, err, len(got))
 		}
-		if aws.ToInt64(out.ContentLength) != int64(size) || 
+		if aws.ToInt64(out.ContentLength) != int64(size) ||
 			aws.ToString(out.AcceptRanges) != "bytes" || out.VersionId != nil || aws.ToString(out.ETag) != md5hex(body) {
 			t.Fatalf("size %d: headers len=%d type=%q ranges=%q etag=%q", size, aws.ToInt64(out.ContentLength), aws.ToString(out.ContentType), aws.ToString(out.AcceptRanges), aws.ToString(out.ETag))
 		}
