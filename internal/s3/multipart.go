@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
@@ -37,26 +35,10 @@ const (
 	ChecksumFullObject = "FULL_OBJECT"
 )
 
-// UploadAttributes are the request-supplied attributes a multipart upload
-// gives its final object: content headers, user metadata, tags and class.
-type UploadAttributes struct {
-	ContentType        string
-	ContentEncoding    string
-	ContentDisposition string
-	ContentLanguage    string
-	CacheControl       string
-	Expires            string
-	// Metadata maps x-amz-meta-* names (without the prefix) to values.
-	Metadata map[string]string
-	// Tagging is the x-amz-tagging header as sent (URL query encoded).
-	Tagging      string
-	StorageClass string
-}
-
 // CreateMultipartUploadInput is CreateMultipartUpload's request.
 type CreateMultipartUploadInput struct {
 	Bucket, Key string
-	Attributes  UploadAttributes
+	Attributes  ObjectAttributes
 	// ChecksumAlgorithm and ChecksumType are the x-amz-checksum-algorithm
 	// and x-amz-checksum-type headers as sent.
 	ChecksumAlgorithm string
@@ -76,21 +58,21 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 	if err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
-	if len(in.Key) > maxUploadKey {
-		return CreateMultipartUploadOutput{}, aws.ErrKeyTooLong(len(in.Key))
+	if err := validKey(in.Key); err != nil {
+		return CreateMultipartUploadOutput{}, err
 	}
 	alg, typ, err := uploadChecksumMode(in.ChecksumAlgorithm, in.ChecksumType)
 	if err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
-	tmpl, err := uploadTemplate(in.Key, in.Attributes)
-	if err != nil {
+	tmpl := Version{Key: in.Key}
+	if err := in.Attributes.apply(&tmpl); err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
 	now := s.clock.Now()
 	up := Upload{
 		Bucket: b.Name, Key: in.Key, UploadID: NewUploadID(s.seq.Next()), Initiated: now,
-		Initiator: p, Owner: b.Account, Template: *tmpl,
+		Initiator: p, Owner: b.Account, Template: tmpl,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
 	}
 	batch := s.store.NewBatch()
@@ -99,18 +81,6 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 		return CreateMultipartUploadOutput{}, err
 	}
 	return CreateMultipartUploadOutput{UploadID: up.UploadID, ChecksumAlgorithm: up.ChecksumAlgorithm, ChecksumType: up.ChecksumType}, nil
-}
-
-// Limits on the attributes CreateMultipartUpload accepts (as PutObject).
-const (
-	maxUploadKey      = 1024
-	maxUploadMetadata = 2048
-	maxUploadTags     = 10
-)
-
-var uploadStorageClasses = map[string]bool{
-	"STANDARD": true, "REDUCED_REDUNDANCY": true, "STANDARD_IA": true, "ONEZONE_IA": true,
-	"INTELLIGENT_TIERING": true, "GLACIER": true, "DEEP_ARCHIVE": true, "GLACIER_IR": true,
 }
 
 // uploadChecksumMode validates the checksum headers of CreateMultipartUpload
@@ -148,72 +118,6 @@ func uploadChecksumMode(algName, typ string) (checksum.Algorithm, string, error)
 
 func checksumTypeConflict(typ string, alg checksum.Algorithm) error {
 	return aws.ErrInvalidRequest(fmt.Sprintf("The %s checksum type cannot be used with the %s checksum algorithm.", typ, alg.Lower()))
-}
-
-// uploadTemplate validates the attributes and builds the final version's template.
-func uploadTemplate(key string, a UploadAttributes) (*Version, error) {
-	size := 0
-	meta := map[string]string{}
-	for k, v := range a.Metadata {
-		size += len(k) + len(v)
-		meta[strings.ToLower(k)] = v
-	}
-	if size > maxUploadMetadata {
-		return nil, aws.ErrMetadataTooLarge(size)
-	}
-	if len(meta) == 0 {
-		meta = nil
-	}
-	class := a.StorageClass
-	if class == defaultStorage {
-		class = ""
-	} else if class != "" && !uploadStorageClasses[class] {
-		return nil, aws.ErrInvalidStorageClass(class)
-	}
-	tags, err := uploadTags(a.Tagging)
-	if err != nil {
-		return nil, err
-	}
-	v := &Version{
-		Key: key, ContentType: a.ContentType, ContentEncoding: a.ContentEncoding,
-		ContentDisposition: a.ContentDisposition, ContentLanguage: a.ContentLanguage,
-		CacheControl: a.CacheControl, Expires: a.Expires, Metadata: meta, Tags: tags, StorageClass: class,
-	}
-	if v.ContentType == "" {
-		v.ContentType = "binary/octet-stream"
-	}
-	return v, nil
-}
-
-// uploadTags parses an x-amz-tagging header.
-func uploadTags(h string) ([]Tag, error) {
-	if h == "" {
-		return nil, nil
-	}
-	var tags []Tag
-	seen := map[string]bool{}
-	for _, pair := range strings.Split(h, "&") {
-		k, v, _ := strings.Cut(pair, "=")
-		key, err1 := url.QueryUnescape(k)
-		val, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil || seen[key] {
-			return nil, aws.ErrBadTaggingHeader(h)
-		}
-		seen[key] = true
-		switch {
-		case key == "" || len(key) > 128:
-			return nil, aws.ErrInvalidTagKey(key)
-		case strings.HasPrefix(strings.ToLower(key), "aws:"):
-			return nil, aws.ErrObjectTagAWSPrefix(key)
-		case len(val) > 256:
-			return nil, aws.ErrInvalidTagValue(key, val)
-		}
-		tags = append(tags, Tag{Key: key, Value: val})
-	}
-	if len(tags) > maxUploadTags {
-		return nil, aws.ErrTooManyTags()
-	}
-	return tags, nil
 }
 
 // loadUpload reads an upload's record; an unknown id, or one started for

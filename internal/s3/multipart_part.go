@@ -135,49 +135,6 @@ func (s *Service) recordPart(b *Bucket, up *Upload, pt *Part) (*Part, error) {
 	return old, nil
 }
 
-// PartCopyConditions are UploadPartCopy's x-amz-copy-source-if-* headers.
-type PartCopyConditions struct {
-	IfMatch           string
-	IfNoneMatch       string
-	IfModifiedSince   *time.Time
-	IfUnmodifiedSince *time.Time
-}
-
-// check applies the copy-source conditions: a true If-Match overrides a
-// false If-Unmodified-Since, a false If-None-Match overrides a true
-// If-Modified-Since; every failure is PreconditionFailed.
-func (c PartCopyConditions) check(v *Version) error {
-	mtime := v.LastModified.Truncate(time.Second)
-	const prefix = "x-amz-copy-source-"
-	switch {
-	case c.IfMatch != "":
-		if !partETagListMatches(c.IfMatch, v.ETag) {
-			return aws.ErrPreconditionFailed(prefix + "If-Match")
-		}
-	case c.IfUnmodifiedSince != nil && mtime.After(*c.IfUnmodifiedSince):
-		return aws.ErrPreconditionFailed(prefix + "If-Unmodified-Since")
-	}
-	switch {
-	case c.IfNoneMatch != "":
-		if partETagListMatches(c.IfNoneMatch, v.ETag) {
-			return aws.ErrPreconditionFailed(prefix + "If-None-Match")
-		}
-	case c.IfModifiedSince != nil && !mtime.After(*c.IfModifiedSince):
-		return aws.ErrPreconditionFailed(prefix + "If-Modified-Since")
-	}
-	return nil
-}
-
-func partETagListMatches(list, etag string) bool {
-	for _, e := range strings.Split(list, ",") {
-		e = strings.TrimPrefix(strings.TrimSpace(e), "W/")
-		if e == "*" || strings.Trim(e, `"`) == etag {
-			return true
-		}
-	}
-	return false
-}
-
 // UploadPartCopyInput is UploadPartCopy's request.
 type UploadPartCopyInput struct {
 	Bucket, Key, UploadID string
@@ -186,8 +143,9 @@ type UploadPartCopyInput struct {
 	SourceKey             string
 	SourceVersionID       string
 	// Range is x-amz-copy-source-range as sent, "" to copy the whole source.
-	Range      string
-	Conditions PartCopyConditions
+	Range string
+	// SourceConditions are the x-amz-copy-source-if-* headers.
+	SourceConditions Conditions
 }
 
 // UploadPartCopy stores a part copied from (a range of) an existing object.
@@ -238,20 +196,7 @@ func (s *Service) copySourceVersion(ctx context.Context, p aws.Principal, in Upl
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.getVersion(sb.Name, in.SourceKey, in.SourceVersionID)
-	if err != nil {
-		return nil, err
-	}
-	if v.DeleteMarker {
-		if in.SourceVersionID != "" {
-			return nil, aws.ErrCopySourceDeleteMarker()
-		}
-		return nil, aws.ErrNoSuchKey(in.SourceKey)
-	}
-	if err := in.Conditions.check(v); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return s.copySource(sb, CopyObjectInput{SourceKey: in.SourceKey, SourceVersionID: in.SourceVersionID, SourceConditions: in.SourceConditions})
 }
 
 // copySourceRange resolves x-amz-copy-source-range ("bytes=first-last")

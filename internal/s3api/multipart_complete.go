@@ -28,7 +28,7 @@ type completeMultipartUploadResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
-	mpuChecksums
+	checksumFields
 	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
@@ -58,7 +58,7 @@ func completeMultipartUpload(a *API, rq *Request) error {
 	}
 	res := completeMultipartUploadResult{
 		NS: xmlNS, Location: uploadLocation(rq), Bucket: rq.Bucket, Key: rq.Key,
-		ETag: quoteETag(out.ETag), mpuChecksums: mpuChecksumsOf(out.Checksum),
+		ETag: quoteETag(out.ETag), checksumFields: checksumXML(out.Checksum),
 	}
 	if out.Checksum != nil {
 		res.ChecksumType = out.Checksum.Type

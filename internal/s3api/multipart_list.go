@@ -63,7 +63,7 @@ type mpuPartItem struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
-	mpuChecksums
+	checksumFields
 }
 
 func listParts(a *API, rq *Request) error {
@@ -93,7 +93,7 @@ func listParts(a *API, rq *Request) error {
 	for _, p := range out.Parts {
 		res.Parts = append(res.Parts, mpuPartItem{
 			PartNumber: p.Number, LastModified: timeISO(p.LastModified), ETag: quoteETag(p.ETag), Size: p.Size,
-			mpuChecksums: mpuChecksumsOf(p.Checksum),
+			checksumFields: checksumXML(p.Checksum),
 		})
 	}
 	return writeXML(rq, http.StatusOK, res)
