@@ -32,6 +32,8 @@ type CompleteMultipartUploadInput struct {
 	Checksum          string
 	// ObjectSize is the x-amz-mp-object-size header as sent ("" when absent).
 	ObjectSize string
+	// IfMatch and IfNoneMatch are the conditional-write headers.
+	IfMatch, IfNoneMatch string
 }
 
 // CompleteMultipartUploadOutput is CompleteMultipartUpload's answer.
@@ -65,6 +67,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p aws.Principal, 
 	}
 	v, unused, err := s.assemble(up, in, stored)
 	if err != nil {
+		return CompleteMultipartUploadOutput{}, err
+	}
+	if err := s.checkWrite(b, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}
 	if err := s.commitVersion(b, v, func(batch meta.Batch) { dropUpload(batch, up) }); err != nil {

@@ -41,6 +41,7 @@ func completeMultipartUpload(a *API, rq *Request) error {
 	in := s3.CompleteMultipartUploadInput{
 		Bucket: rq.Bucket, Key: rq.Key, UploadID: rq.Query.Get("uploadId"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: h.Get("x-amz-mp-object-size"),
+		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 	}
 	for _, p := range doc.Parts {
 		in.Parts = append(in.Parts, s3.CompletedPart{Number: p.PartNumber, ETag: p.ETag, Checksums: p.sent()})

@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"hash/crc32"
 	"io"
 	"strconv"
 	"strings"
@@ -515,5 +517,66 @@ func TestMultipartChecksums(t *testing.T) {
 	composite := sha256.Sum256(sum[:])
 	if aws.ToString(done.ChecksumSHA256) != base64.StdEncoding.EncodeToString(composite[:])+"-1" || done.ChecksumType != types.ChecksumTypeComposite {
 		t.Fatalf("composite %v %v", aws.ToString(done.ChecksumSHA256), done.ChecksumType)
+	}
+}
+
+func TestMultipartFullObjectCRC(t *testing.T) {
+	f := newMPUFixture(t)
+	ctx := context.Background()
+	created, err := f.c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(f.bucket), Key: aws.String("k"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c, ChecksumType: types.ChecksumTypeFullObject})
+	if err != nil || created.ChecksumType != types.ChecksumTypeFullObject {
+		t.Fatalf("create %+v %v", created, err)
+	}
+	id := *created.UploadId
+	parts := [][]byte{randomData(t, 5*mib), randomData(t, 1234)}
+	var list []types.CompletedPart
+	for i, p := range parts {
+		out, err := f.c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(f.bucket), Key: aws.String("k"), UploadId: aws.String(id),
+			PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p), ChecksumCRC32C: aws.String(crc32cB64(p))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, completed(int32(i+1), *out.ETag))
+	}
+	whole := crc32cB64(bytes.Join(parts, nil))
+	_, err = f.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(f.bucket), Key: aws.String("k"), UploadId: aws.String(id),
+		ChecksumCRC32C: aws.String(crc32cB64([]byte("wrong"))), MultipartUpload: &types.CompletedMultipartUpload{Parts: list}})
+	if apiCode(err) != "BadDigest" {
+		t.Fatalf("wrong whole-object checksum: %v", err)
+	}
+	_, err = f.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(f.bucket), Key: aws.String("k"), UploadId: aws.String(id),
+		ChecksumType: types.ChecksumTypeComposite, MultipartUpload: &types.CompletedMultipartUpload{Parts: list}})
+	if apiCode(err) != "InvalidRequest" {
+		t.Fatalf("other checksum mode: %v", err)
+	}
+	done, err := f.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(f.bucket), Key: aws.String("k"), UploadId: aws.String(id),
+		ChecksumCRC32C: aws.String(whole), MultipartUpload: &types.CompletedMultipartUpload{Parts: list}})
+	if err != nil || aws.ToString(done.ChecksumCRC32C) != whole || done.ChecksumType != types.ChecksumTypeFullObject {
+		t.Fatalf("complete %+v %v", done, err)
+	}
+}
+
+func crc32cB64(b []byte) string {
+	var raw [4]byte
+	binary.BigEndian.PutUint32(raw[:], crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
+	return base64.StdEncoding.EncodeToString(raw[:])
+}
+
+func TestCompleteConditional(t *testing.T) {
+	f := newMPUFixture(t)
+	ctx := context.Background()
+	complete := func(ifNoneMatch string) error {
+		id := f.create("k")
+		etag := f.part("k", id, 1, []byte("data"))
+		_, err := f.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(f.bucket), Key: aws.String("k"),
+			UploadId: aws.String(id), IfNoneMatch: aws.String(ifNoneMatch), MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{completed(1, etag)}}})
+		return err
+	}
+	if err := complete("*"); err != nil {
+		t.Fatal(err)
+	}
+	if err := complete("*"); apiCode(err) != "PreconditionFailed" {
+		t.Fatalf("second create-only complete: %v", err)
 	}
 }
