@@ -69,10 +69,11 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 	if err := in.Attributes.apply(&tmpl); err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
-	now := s.clock.Now()
+	initiator := p
+	initiator.SessionToken = "" // never stored
 	up := Upload{
-		Bucket: b.Name, Key: in.Key, UploadID: NewUploadID(s.seq.Next()), Initiated: now,
-		Initiator: p, Owner: b.Account, Template: tmpl,
+		Bucket: b.Name, Key: in.Key, UploadID: NewUploadID(s.seq.Next()), Initiated: s.clock.Now().UTC(),
+		Initiator: initiator, Owner: b.Account, Template: tmpl,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
 	}
 	batch := s.store.NewBatch()

@@ -118,7 +118,7 @@ func (s *Service) assemble(up *Upload, in CompleteMultipartUploadInput, stored [
 		return nil, nil, err
 	}
 	v := up.Template
-	v.Key, v.Owner, v.LastModified = up.Key, up.Owner, s.clock.Now()
+	v.Key, v.Owner, v.LastModified = up.Key, up.Owner, s.clock.Now().UTC()
 	if err := layoutParts(&v, used); err != nil {
 		return nil, nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Service) storePart(b *Bucket, up *Upload, n int, cr *checksum.Reader, a
 	if err != nil {
 		return UploadPartOutput{}, partBodyError(err)
 	}
-	pt := Part{Number: n, Size: seg.Size, ETag: hex.EncodeToString(cr.MD5()), LastModified: s.clock.Now(), Data: seg}
+	pt := Part{Number: n, Size: seg.Size, ETag: hex.EncodeToString(cr.MD5()), LastModified: s.clock.Now().UTC(), Data: seg}
 	if alg != "" {
 		pt.Checksum = &Checksum{Algorithm: string(alg), Value: cr.Sum(alg)}
 	}
