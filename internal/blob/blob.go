@@ -76,9 +76,13 @@ var chunkPool = sync.Pool{New: func() any {
 
 // blockCRC is the checksum of block idx holding data.
 func blockCRC(idx uint64, data []byte) uint32 {
-	var ib [8]byte
-	binary.LittleEndian.PutUint64(ib[:], idx)
-	return crc32.Update(crc32.Update(0, castagnoli, ib[:]), castagnoli, data)
+	// Feed the index bytewise through the table; this is crc32.Update over
+	// its 8 little-endian bytes without putting a buffer on the heap.
+	crc := ^uint32(0)
+	for i := 0; i < 8; i++ {
+		crc = castagnoli[byte(crc)^byte(idx>>(8*i))] ^ (crc >> 8)
+	}
+	return crc32.Update(^crc, castagnoli, data)
 }
 
 // physicalSize is the file size of a blob holding size data bytes in blocks
@@ -467,6 +471,9 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 // Section returns a reader over n bytes starting at off. It reads ahead a
 // few blocks at a time and verifies each before returning its bytes.
 func (r *Reader) Section(off, n int64) io.Reader {
+	if off < 0 {
+		return &section{r: r, err: fmt.Errorf("blob %s: negative offset %d", r.name, off)}
+	}
 	end := off
 	if off >= 0 && n > 0 {
 		end = min(off+n, r.size)
@@ -491,10 +498,6 @@ func (s *section) fill() error {
 	if s.err != nil {
 		return s.err
 	}
-	if s.pos < 0 {
-		s.err = fmt.Errorf("blob %s: negative offset %d", s.r.name, s.pos)
-		return s.err
-	}
 	bs := s.r.blockSize()
 	first := s.pos / bs
 	last := min((s.end-1)/bs, first+s.r.maxBlocks()-1)
@@ -515,6 +518,9 @@ func (s *section) fill() error {
 
 // Read implements io.Reader.
 func (s *section) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
 	if s.pos >= s.end {
 		return 0, io.EOF
 	}
@@ -539,6 +545,9 @@ func (s *section) Read(p []byte) (int, error) {
 // WriteTo implements io.WriterTo, so io.Copy moves verified blocks without
 // an intermediate copy.
 func (s *section) WriteTo(w io.Writer) (int64, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
 	var total int64
 	for s.pos < s.end {
 		if len(s.pending) == 0 {

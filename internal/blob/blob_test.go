@@ -2,12 +2,15 @@ package blob
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -461,4 +464,66 @@ func BenchmarkBlobReadAt1MiB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestBlockCRC(t *testing.T) {
+	// blockCRC is specified as CRC-32C over the little-endian index
+	// followed by the data.
+	for _, idx := range []uint64{0, 1, 255, 1 << 40, ^uint64(0)} {
+		data := randBytes(idx, 1000)
+		buf := binary.LittleEndian.AppendUint64(nil, idx)
+		buf = append(buf, data...)
+		if got, want := blockCRC(idx, data), crc32.Checksum(buf, castagnoli); got != want {
+			t.Errorf("blockCRC(%d) = %08x, want %08x", idx, got, want)
+		}
+	}
+}
+
+func TestSectionNegativeOffset(t *testing.T) {
+	s, _ := openStore(t)
+	r, err := s.Open(put(t, s, []byte("data"), 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := io.ReadAll(r.Section(-1, 2)); err == nil {
+		t.Fatal("Section at a negative offset read without error")
+	}
+	if got, err := io.ReadAll(r.Section(2, 100)); err != nil || string(got) != "ta" {
+		t.Fatalf("Section past the end = %q, %v", got, err)
+	}
+	if got, err := io.ReadAll(r.Section(10, 1)); err != nil || len(got) != 0 {
+		t.Fatalf("Section beyond the end = %q, %v", got, err)
+	}
+}
+
+func TestConcurrentReadAt(t *testing.T) {
+	s, _ := openStore(t)
+	data := randBytes(9, 2<<20)
+	r, err := s.Open(put(t, s, data, 1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			p := make([]byte, 100_000)
+			for i := 0; i < 50; i++ {
+				off := rng.Int64N(int64(len(data) - len(p)))
+				if _, err := r.ReadAt(p, off); err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(p, data[off:off+int64(len(p))]) {
+					t.Errorf("concurrent ReadAt at %d returned wrong bytes", off)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

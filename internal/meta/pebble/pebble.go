@@ -21,7 +21,9 @@ import (
 
 // Defaults used when the matching Options field is zero.
 const (
-	DefaultCacheSize    = 64 << 20
+	// DefaultCacheSize is the default block cache size: 64 MiB.
+	DefaultCacheSize = 64 << 20
+	// DefaultMemTableSize is the default memtable size: 16 MiB.
 	DefaultMemTableSize = 16 << 20
 )
 
