@@ -316,6 +316,10 @@ func testIteratorBounds(t *testing.T, s meta.Store) {
 		{"empty range", []byte("b"), []byte("b"), ""},
 		{"beyond last", []byte("e"), nil, ""},
 		{"before first", []byte(""), []byte("a"), ""},
+		{"empty lower", []byte{}, []byte("b"), "a"},
+		{"empty upper is a bound", nil, []byte{}, ""},
+		{"empty lower and upper", []byte{}, []byte{}, ""},
+		{"inverted", []byte("c"), []byte("b"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

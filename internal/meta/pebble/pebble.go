@@ -21,7 +21,9 @@ import (
 
 // Defaults used when the matching Options field is zero.
 const (
-	DefaultCacheSize    = 64 << 20
+	// DefaultCacheSize is the default block cache size: 64 MiB.
+	DefaultCacheSize = 64 << 20
+	// DefaultMemTableSize is the default memtable size: 16 MiB.
 	DefaultMemTableSize = 16 << 20
 )
 
@@ -106,9 +108,16 @@ func (s *Store) NewIterator(lower, upper []byte) (meta.Iterator, error) {
 	if s.closed {
 		return nil, errClosed
 	}
+	if upper != nil && bytes.Compare(lower, upper) >= 0 {
+		// Pebble reads an empty upper bound as none and rejects
+		// inverted bounds; both ranges are simply empty.
+		return emptyIterator{}, nil
+	}
 	// Pebble keeps the bound slices; copy them so callers may reuse theirs.
+	// An empty lower bound is no bound at all; Pebble's invariant checks
+	// (on in race builds) index a non-nil empty seek key, so pass nil.
 	it, err := s.db.NewIter(&pdb.IterOptions{
-		LowerBound: bytes.Clone(lower),
+		LowerBound: nilIfEmpty(bytes.Clone(lower)),
 		UpperBound: bytes.Clone(upper),
 	})
 	if err != nil {
@@ -202,12 +211,20 @@ func (b *batch) Close() {
 	b.b = nil
 }
 
+// nilIfEmpty maps the empty key, the smallest of all, to nil.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 type iterator struct {
 	it *pdb.Iterator
 }
 
 func (i *iterator) First() bool            { return i.it.First() }
-func (i *iterator) SeekGE(key []byte) bool { return i.it.SeekGE(key) }
+func (i *iterator) SeekGE(key []byte) bool { return i.it.SeekGE(nilIfEmpty(key)) }
 func (i *iterator) Next() bool             { return i.it.Next() }
 func (i *iterator) Valid() bool            { return i.it.Valid() }
 func (i *iterator) Key() []byte            { return i.it.Key() }
@@ -224,6 +241,17 @@ func (i *iterator) Close() error {
 	}
 	return nil
 }
+
+// emptyIterator iterates an empty range.
+type emptyIterator struct{}
+
+func (emptyIterator) First() bool        { return false }
+func (emptyIterator) SeekGE([]byte) bool { return false }
+func (emptyIterator) Next() bool         { return false }
+func (emptyIterator) Valid() bool        { return false }
+func (emptyIterator) Key() []byte        { return nil }
+func (emptyIterator) Value() []byte      { return nil }
+func (emptyIterator) Close() error       { return nil }
 
 // slogLogger adapts Pebble's logger interface to slog; a nil logger is
 // silent.

@@ -198,8 +198,17 @@ func crashChild(dir, mode string) {
 // value is a ~300-byte value, like an encoded object version row.
 var value = bytes.Repeat([]byte("v"), 300)
 
+// openBench opens a store with the default options.
+func openBench(b *testing.B) *Store {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 func BenchmarkPebbleCommitParallel(b *testing.B) {
-	s := openTest(b)
+	s := openBench(b)
 	defer s.Close()
 	var n atomic.Int64
 	// 16 goroutines per core, like many concurrent PUTs on a small server.
@@ -238,7 +247,7 @@ func fill(b *testing.B, s *Store, n int) {
 
 func BenchmarkPebbleGet(b *testing.B) {
 	const n = 100_000
-	s := openTest(b)
+	s := openBench(b)
 	defer s.Close()
 	fill(b, s, n)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -254,7 +263,7 @@ func BenchmarkPebbleGet(b *testing.B) {
 
 func BenchmarkPebbleScan1000(b *testing.B) {
 	const n = 100_000
-	s := openTest(b)
+	s := openBench(b)
 	defer s.Close()
 	fill(b, s, n)
 	rng := rand.New(rand.NewPCG(1, 2))
