@@ -125,9 +125,6 @@ func decodeHeader(h []byte) (size int64, shift uint, err error) {
 	return size, shift, nil
 }
 
-// ErrCorrupt reports stored bytes that fail their integrity check.
-var ErrCorrupt = errors.New("blob: stored data failed its integrity check")
-
 // Store is a directory of immutable blobs.
 type Store struct {
 	root *os.Root
