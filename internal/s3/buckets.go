@@ -176,8 +176,15 @@ func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket stri
 	if err != nil {
 		return err
 	}
+	var orphans []Segment
 	batch := s.store.NewBatch()
 	for _, id := range uploads {
+		parts, err := s.allParts(id)
+		if err != nil {
+			batch.Close()
+			return err
+		}
+		orphans = append(orphans, partSegments(parts)...)
 		batch.DeleteRange(partPrefix(id), meta.PrefixEnd(partPrefix(id)))
 	}
 	up := uploadPrefix(bucket)
@@ -186,7 +193,11 @@ func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket stri
 	batch.DeleteRange(nk, meta.PrefixEnd(nk))
 	batch.Delete(bucketKey(bucket))
 	batch.Delete(accountBucketKey(b.Account, bucket))
-	return commit(batch)
+	if err := commit(batch); err != nil {
+		return err
+	}
+	s.removeData(orphans)
+	return nil
 }
 
 func (s *Service) rangeEmpty(prefix []byte) (bool, error) {

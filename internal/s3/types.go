@@ -223,7 +223,9 @@ func (s *Sequencer) Next() uint64 {
 }
 
 // versionIDEncoding writes 24-byte ids as 32 URL-safe characters.
-var versionIDEncoding = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._").WithPadding(base64.NoPadding)
+// The alphabet is in ASCII order, so ids compare as strings in the order of
+// their sequence numbers (upload ids then list by initiation time).
+var versionIDEncoding = base64.NewEncoding(".0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz").WithPadding(base64.NoPadding)
 
 // NewVersionID returns a 32-character version id that carries seq (so the
 // row can be found without an index) and 16 random bytes.
