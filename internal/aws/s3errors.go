@@ -497,3 +497,19 @@ func ErrInvalidRequest(message string) *Error { return New("InvalidRequest", 400
 func InvalidArgument(message, name, value string) *Error {
 	return New("InvalidArgument", 400, message).With("ArgumentName", name).With("ArgumentValue", value)
 }
+
+// ErrMissingContentMD5: an operation that requires a body digest (for
+// example DeleteObjects) arrived without Content-MD5 or x-amz-checksum-*.
+func ErrMissingContentMD5() *Error {
+	return New("InvalidRequest", 400, "Missing required header for this request: Content-MD5")
+}
+
+// ErrAnonymousResponseOverrides: response-* query overrides on an unsigned GET.
+func ErrAnonymousResponseOverrides() *Error {
+	return New("InvalidRequest", 400, "Request specific response headers cannot be used for anonymous GET requests.")
+}
+
+// ErrEmptyVersionID: a versionId query parameter with no value.
+func ErrEmptyVersionID() *Error {
+	return InvalidArgument("Version id cannot be the empty string", "versionId", "")
+}

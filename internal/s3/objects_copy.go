@@ -1,0 +1,160 @@
+package s3
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/checksum"
+)
+
+// Copy directives.
+const (
+	DirectiveCopy    = "COPY"
+	DirectiveReplace = "REPLACE"
+)
+
+// CopyObjectInput is CopyObject's request.
+type CopyObjectInput struct {
+	SourceBucket, SourceKey, SourceVersionID string
+	Bucket, Key                              string
+	// MetadataDirective and TaggingDirective are COPY (default) or REPLACE.
+	MetadataDirective, TaggingDirective string
+	// Attributes are the request's headers; content headers and metadata
+	// apply with REPLACE, the tagging header with tagging REPLACE, and the
+	// storage class always.
+	Attributes ObjectAttributes
+	// SourceConditions are the x-amz-copy-source-if-* headers.
+	SourceConditions Conditions
+	// ChecksumAlgorithm is x-amz-checksum-algorithm, "" for S3's default.
+	ChecksumAlgorithm checksum.Algorithm
+	// IfMatch and IfNoneMatch are conditional-write headers on the target.
+	IfMatch, IfNoneMatch string
+}
+
+// CopyObjectOutput is CopyObject's answer.
+type CopyObjectOutput struct {
+	ETag, VersionID, SourceVersionID string
+	LastModified                     time.Time
+	Checksum                         *Checksum
+}
+
+// CopyObject copies a version into a new object, possibly in another
+// bucket, account or region of this server. The bytes are rewritten into
+// a fresh segment so the two versions never share storage.
+func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObjectInput) (CopyObjectOutput, error) {
+	if err := validCopy(in); err != nil {
+		return CopyObjectOutput{}, err
+	}
+	sb, err := s.bucketFor(ctx, p, in.SourceBucket, ActionRead, in.SourceKey)
+	if err != nil {
+		return CopyObjectOutput{}, err
+	}
+	db, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	if err != nil {
+		return CopyObjectOutput{}, err
+	}
+	src, err := s.copySource(sb, in)
+	if err != nil {
+		return CopyObjectOutput{}, err
+	}
+	v := &Version{Key: in.Key, Owner: p.Account}
+	if err := copyAttributes(in, src, v); err != nil {
+		return CopyObjectOutput{}, err
+	}
+	if err := s.checkWrite(db, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
+		return CopyObjectOutput{}, err
+	}
+	if err := s.copyData(src, v, in.ChecksumAlgorithm); err != nil {
+		return CopyObjectOutput{}, err
+	}
+	if err := s.commitWrite(db, v, in.IfMatch, in.IfNoneMatch); err != nil {
+		return CopyObjectOutput{}, err
+	}
+	return CopyObjectOutput{
+		ETag: v.ETag, VersionID: shownVersionID(db, v), SourceVersionID: shownVersionID(sb, src),
+		LastModified: v.LastModified, Checksum: v.Checksum,
+	}, nil
+}
+
+func validCopy(in CopyObjectInput) error {
+	if err := validKey(in.Key); err != nil {
+		return err
+	}
+	if !validDirective(in.MetadataDirective) {
+		return aws.InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", in.MetadataDirective)
+	}
+	if !validDirective(in.TaggingDirective) {
+		return aws.InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", in.TaggingDirective)
+	}
+	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
+		return aws.ErrNotImplemented().With("Header", "If-None-Match").
+			With("additionalMessage", "We don't accept the provided value of If-None-Match header for this API")
+	}
+	inPlace := in.SourceBucket == in.Bucket && in.SourceKey == in.Key
+	if inPlace && in.SourceVersionID == "" && in.MetadataDirective != DirectiveReplace && in.Attributes.StorageClass == "" {
+		return aws.ErrCopyToItself()
+	}
+	return nil
+}
+
+func validDirective(d string) bool { return d == "" || d == DirectiveCopy || d == DirectiveReplace }
+
+// copySource finds the source version and applies the copy-source conditions.
+func (s *Service) copySource(sb *Bucket, in CopyObjectInput) (*Version, error) {
+	src, err := s.getVersion(sb.Name, in.SourceKey, in.SourceVersionID)
+	if err != nil {
+		return nil, err
+	}
+	if src.DeleteMarker {
+		if in.SourceVersionID != "" {
+			return nil, aws.ErrCopySourceDeleteMarker()
+		}
+		return nil, aws.ErrNoSuchKey(in.SourceKey)
+	}
+	c := in.SourceConditions
+	c.HeaderPrefix = "x-amz-copy-source-"
+	if err := c.check(src); err != nil {
+		if err == errNotModified {
+			cond := "If-None-Match"
+			if c.IfNoneMatch == "" {
+				cond = "If-Modified-Since"
+			}
+			return nil, aws.ErrPreconditionFailed(c.name(cond))
+		}
+		return nil, err
+	}
+	return src, nil
+}
+
+// copyAttributes fills the new version's attributes from the source or the
+// request as the directives say.
+func copyAttributes(in CopyObjectInput, src, v *Version) error {
+	attrs := in.Attributes
+	if in.MetadataDirective != DirectiveReplace {
+		attrs.ContentType, attrs.ContentEncoding = src.ContentType, src.ContentEncoding
+		attrs.ContentDisposition, attrs.ContentLanguage = src.ContentDisposition, src.ContentLanguage
+		attrs.CacheControl, attrs.Expires, attrs.Metadata = src.CacheControl, src.Expires, src.Metadata
+	}
+	if in.TaggingDirective != DirectiveReplace {
+		attrs.Tagging = ""
+	}
+	if err := attrs.apply(v); err != nil {
+		return err
+	}
+	if in.TaggingDirective != DirectiveReplace {
+		v.Tags = append([]Tag(nil), src.Tags...)
+	}
+	return nil
+}
+
+// copyData rewrites the source's bytes (verified as they are read) into a
+// new segment and computes the new ETag and checksum.
+func (s *Service) copyData(src, v *Version, alg checksum.Algorithm) error {
+	if alg == "" && src.Checksum != nil && src.Checksum.Type != "COMPOSITE" {
+		alg, _ = checksum.ParseAlgorithm(src.Checksum.Algorithm)
+	}
+	body := s.openVerified(src, 0, src.Size)
+	defer body.Close()
+	return s.receiveData(PutObjectInput{Key: v.Key, Body: body, Size: src.Size, ChecksumAlgorithm: alg}, v)
+}

@@ -1,0 +1,113 @@
+package s3
+
+import (
+	"context"
+
+	"github.com/ferrystore/ferry/internal/aws"
+)
+
+// DeleteObjectInput is DeleteObject's request.
+type DeleteObjectInput struct {
+	Bucket, Key, VersionID string
+}
+
+// DeleteObjectOutput says what a delete did.
+type DeleteObjectOutput struct {
+	// VersionID is the version removed or the delete marker created; ""
+	// when the bucket was never versioned and no version id was given.
+	VersionID string
+	// DeleteMarker is true when a marker was created or removed.
+	DeleteMarker bool
+}
+
+// DeleteObject removes an object the way the bucket's versioning says:
+// the null version when unversioned, a new delete marker when enabled, a
+// null delete marker when suspended, or one version permanently by id.
+func (s *Service) DeleteObject(ctx context.Context, p aws.Principal, in DeleteObjectInput) (DeleteObjectOutput, error) {
+	b, err := s.bucketFor(ctx, p, in.Bucket, ActionDelete, in.Key)
+	if err != nil {
+		return DeleteObjectOutput{}, err
+	}
+	return s.deleteObject(b, p, in.Key, in.VersionID)
+}
+
+func (s *Service) deleteObject(b *Bucket, p aws.Principal, key, versionID string) (DeleteObjectOutput, error) {
+	if versionID != "" && versionID != nullVersionID {
+		if _, ok := ParseVersionID(versionID); !ok {
+			return DeleteObjectOutput{}, aws.ErrInvalidVersionID(versionID)
+		}
+	}
+	unlock := s.lock(b.Name, key)
+	defer unlock()
+	switch {
+	case versionID != "":
+		return s.deleteVersion(b, key, versionID)
+	case b.Versioning == "":
+		out, err := s.deleteVersion(b, key, nullVersionID)
+		out.VersionID = ""
+		return out, err
+	}
+	marker := &Version{Key: key, DeleteMarker: true, Owner: p.Account, LastModified: s.clock.Now().UTC()}
+	if err := s.commitVersion(b, marker, nil); err != nil {
+		return DeleteObjectOutput{}, err
+	}
+	return DeleteObjectOutput{VersionID: marker.VersionID, DeleteMarker: true}, nil
+}
+
+// deleteVersion permanently removes one version; an unknown one is success.
+func (s *Service) deleteVersion(b *Bucket, key, versionID string) (DeleteObjectOutput, error) {
+	out := DeleteObjectOutput{VersionID: versionID}
+	v, err := s.getVersion(b.Name, key, versionID)
+	if aws.IsCode(err, "NoSuchVersion") {
+		return out, nil
+	}
+	if err != nil {
+		return DeleteObjectOutput{}, err
+	}
+	out.DeleteMarker = v.DeleteMarker
+	return out, s.deleteVersionRow(b.Name, v)
+}
+
+// ObjectIdentifier names one object of a DeleteObjects request.
+type ObjectIdentifier struct {
+	Key, VersionID string
+}
+
+// DeleteResult is the outcome for one object of DeleteObjects.
+type DeleteResult struct {
+	ObjectIdentifier
+	Output DeleteObjectOutput
+	// Err is the per-object failure, nil on success.
+	Err *aws.Error
+}
+
+// MaxDeleteObjects is the most keys one DeleteObjects request may name.
+const MaxDeleteObjects = 1000
+
+// DeleteObjects deletes up to 1000 objects; failures are per object.
+func (s *Service) DeleteObjects(ctx context.Context, p aws.Principal, bucket string, objs []ObjectIdentifier) ([]DeleteResult, error) {
+	if len(objs) > MaxDeleteObjects || len(objs) == 0 {
+		return nil, aws.ErrMalformedXML()
+	}
+	b, err := s.Bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]DeleteResult, 0, len(objs))
+	for _, o := range objs {
+		r := DeleteResult{ObjectIdentifier: o}
+		err := s.authorize(ctx, p, ActionDelete, b, o.Key)
+		if err == nil {
+			r.Output, err = s.deleteObject(b, p, o.Key, o.VersionID)
+		}
+		if err != nil {
+			e, ok := aws.As(err)
+			if !ok {
+				e = aws.Internal(err)
+			}
+			r.Err = e
+		}
+		res = append(res, r)
+	}
+	return res, nil
+}

@@ -1,0 +1,116 @@
+package s3
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/ferrystore/ferry/internal/aws"
+)
+
+// taggedVersion finds the version a tagging or attributes call addresses:
+// a current delete marker is NoSuchKey, one named by id MethodNotAllowed.
+func (s *Service) taggedVersion(b *Bucket, key, versionID, method string) (*Version, error) {
+	v, err := s.getVersion(b.Name, key, versionID)
+	if err != nil {
+		return nil, err
+	}
+	if v.DeleteMarker {
+		if versionID == "" {
+			return nil, aws.ErrNoSuchKey(key)
+		}
+		return nil, aws.ErrMethodNotAllowedDeleteMarker(method).WithHeader("x-amz-delete-marker", "true")
+	}
+	return v, nil
+}
+
+// GetObjectTagging returns a version's tags and the version id to report.
+func (s *Service) GetObjectTagging(ctx context.Context, p aws.Principal, bucket, key, versionID string) ([]Tag, string, error) {
+	b, err := s.bucketFor(ctx, p, bucket, "s3:GetObjectTagging", key)
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := s.taggedVersion(b, key, versionID, http.MethodGet)
+	if err != nil {
+		return nil, "", err
+	}
+	return v.Tags, shownVersionID(b, v), nil
+}
+
+// PutObjectTagging replaces a version's tags; it returns the version id to report.
+func (s *Service) PutObjectTagging(ctx context.Context, p aws.Principal, bucket, key, versionID string, tags []Tag) (string, error) {
+	if err := ValidateObjectTags(tags); err != nil {
+		return "", err
+	}
+	return s.retag(ctx, p, bucket, key, versionID, http.MethodPut, "s3:PutObjectTagging", tags)
+}
+
+// DeleteObjectTagging removes a version's tags; it returns the version id to report.
+func (s *Service) DeleteObjectTagging(ctx context.Context, p aws.Principal, bucket, key, versionID string) (string, error) {
+	return s.retag(ctx, p, bucket, key, versionID, http.MethodDelete, "s3:DeleteObjectTagging", nil)
+}
+
+// retag rewrites a version record in place (same seq) with new tags.
+func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versionID, method, action string, tags []Tag) (string, error) {
+	b, err := s.bucketFor(ctx, p, bucket, action, key)
+	if err != nil {
+		return "", err
+	}
+	unlock := s.lock(bucket, key)
+	defer unlock()
+	v, err := s.taggedVersion(b, key, versionID, method)
+	if err != nil {
+		return "", err
+	}
+	v.Tags = tags
+	batch := s.store.NewBatch()
+	batch.Set(versionKey(bucket, key, v.Seq), encode(v))
+	if err := commit(batch); err != nil {
+		return "", err
+	}
+	return shownVersionID(b, v), nil
+}
+
+// ObjectAttributesInput is GetObjectAttributes' request.
+type ObjectAttributesInput struct {
+	Bucket, Key, VersionID string
+	// MaxParts bounds the parts listed (default 1000); PartNumberMarker
+	// lists parts after that number.
+	MaxParts, PartNumberMarker int
+}
+
+// ObjectAttributesOutput is GetObjectAttributes' answer.
+type ObjectAttributesOutput struct {
+	Version   *Version
+	VersionID string
+	// Parts is the page of parts after the marker; Truncated says more follow.
+	Parts     []PartInfo
+	Truncated bool
+}
+
+// GetObjectAttributes returns a version's attributes and a page of its parts.
+func (s *Service) GetObjectAttributes(ctx context.Context, p aws.Principal, in ObjectAttributesInput) (ObjectAttributesOutput, error) {
+	b, err := s.bucketFor(ctx, p, in.Bucket, ActionRead, in.Key)
+	if err != nil {
+		return ObjectAttributesOutput{}, err
+	}
+	v, err := s.readableVersion(b, in.Key, in.VersionID, http.MethodGet)
+	if err != nil {
+		return ObjectAttributesOutput{}, err
+	}
+	out := ObjectAttributesOutput{Version: v, VersionID: shownVersionID(b, v)}
+	max := in.MaxParts
+	if max <= 0 {
+		max = 1000
+	}
+	for _, pi := range v.Parts {
+		if pi.Number <= in.PartNumberMarker {
+			continue
+		}
+		if len(out.Parts) == max {
+			out.Truncated = true
+			break
+		}
+		out.Parts = append(out.Parts, pi)
+	}
+	return out, nil
+}
