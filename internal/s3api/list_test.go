@@ -242,7 +242,9 @@ func TestListObjectVersions(t *testing.T) {
 			}
 			rows = append(rows, row{*m.Key, d, -1})
 		}
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].key < rows[j].key || rows[i].key == rows[j].key && rows[i].at < rows[j].at })
+		sort.SliceStable(rows, func(i, j int) bool {
+			return rows[i].key < rows[j].key || rows[i].key == rows[j].key && rows[i].at < rows[j].at
+		})
 		var s []string
 		for _, r := range rows {
 			s = append(s, r.desc)
