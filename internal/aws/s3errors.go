@@ -513,3 +513,8 @@ func ErrAnonymousResponseOverrides() *Error {
 func ErrEmptyVersionID() *Error {
 	return InvalidArgument("Version id cannot be the empty string", "versionId", "")
 }
+
+// ErrVersionIDMarkerEmpty: an empty version-id-marker with a key-marker.
+func ErrVersionIDMarkerEmpty() *Error {
+	return InvalidArgument("A version-id marker cannot be empty.", "version-id-marker", "")
+}
