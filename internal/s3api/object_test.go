@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +377,38 @@ func TestHeadMissingKeyHasNoBody(t *testing.T) {
 	b, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != 400 || !strings.Contains(string(b), "Invalid version id specified") {
 		t.Fatalf("bad version: %d %q", resp.StatusCode, b)
+	}
+}
+
+func TestGetCorruptObjectIsInternalError(t *testing.T) {
+	o := newObjTest(t, "corrupt")
+	body := randomBytes(200 << 10)
+	o.put(t, "k", body)
+	// The harness keeps blobs in an earlier t.TempDir of this test.
+	root := filepath.Dir(t.TempDir())
+	var files []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && len(filepath.Base(filepath.Dir(p))) == 2 {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 1 {
+		t.Fatalf("blob files %v", files)
+	}
+	raw, _ := os.ReadFile(files[0])
+	raw[12345] ^= 0x01
+	if err := os.WriteFile(files[0], raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp := rawRequest(t, o.ts, http.MethodGet, "/corrupt/k")
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 500 || !strings.Contains(string(got), "<Code>InternalError</Code>") {
+		t.Fatalf("status %d body %.200q", resp.StatusCode, got)
+	}
+	_, err := o.c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String("k")},
+		func(opt *s3.Options) { opt.RetryMaxAttempts = 1 })
+	if apiCode(err) != "InternalError" {
+		t.Fatalf("SDK read of a corrupt object: %v", err)
 	}
 }
