@@ -471,3 +471,9 @@ func ErrAnonymousResponseOverrides() *Error {
 func ErrEmptyVersionID() *Error {
 	return InvalidArgument("Version id cannot be the empty string", "versionId", "")
 }
+
+// ErrInvalidObjectState: reading an archived (GLACIER, DEEP_ARCHIVE) object
+// that has not been restored.
+func ErrInvalidObjectState(storageClass string) *Error {
+	return New("InvalidObjectState", 403, "The operation is not valid for the object's storage class").With("StorageClass", storageClass)
+}

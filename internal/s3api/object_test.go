@@ -412,3 +412,28 @@ func TestGetCorruptObjectIsInternalError(t *testing.T) {
 		t.Fatalf("SDK read of a corrupt object: %v", err)
 	}
 }
+
+func TestArchivedObjectAndAnonymousOverrides(t *testing.T) {
+	o := newObjTest(t, "archive")
+	ctx := context.Background()
+	_, err := o.c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(o.bucket), Key: aws.String("cold"), Body: strings.NewReader("x"), StorageClass: types.StorageClassGlacier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.get("cold", nil); apiCode(err) != "InvalidObjectState" || httpStatus(err) != 403 {
+		t.Fatalf("get archived: %v", err)
+	}
+	head, err := o.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String("cold")})
+	if err != nil || head.StorageClass != types.StorageClassGlacier {
+		t.Fatalf("head archived: %v %+v", err, head)
+	}
+	resp, err := http.Get(o.ts.URL + "/archive/cold?response-content-type=text/plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "Request specific response headers cannot be used for anonymous GET requests.") {
+		t.Fatalf("anonymous overrides: %d %s", resp.StatusCode, body)
+	}
+}
