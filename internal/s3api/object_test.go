@@ -90,7 +90,7 @@ func httpStatus(err error) int {
 
 func TestPutGetRoundTrip(t *testing.T) {
 	o := newObjTest(t, "round")
-	for _, size := range []int{0, 1, 200 << 10, 3 << 20} {
+	for _, size := range []int{0, 1, 200 << 10, 3 << 20, 9 << 20} {
 		body := randomBytes(size)
 		key := "obj-" + strings.Repeat("x", size%7)
 		put := o.put(t, key, body)
