@@ -518,3 +518,9 @@ func ErrEmptyVersionID() *Error {
 func ErrVersionIDMarkerEmpty() *Error {
 	return InvalidArgument("A version-id marker cannot be empty.", "version-id-marker", "")
 }
+
+// ErrInvalidObjectState: reading an archived (GLACIER, DEEP_ARCHIVE) object
+// that has not been restored.
+func ErrInvalidObjectState(storageClass string) *Error {
+	return New("InvalidObjectState", 403, "The operation is not valid for the object's storage class").With("StorageClass", storageClass)
+}

@@ -6,20 +6,20 @@ import (
 )
 
 func TestDeleteBucketRemovesIncompleteUploads(t *testing.T) {
-	s, dir := newTestService(t)
+	s, dir := newMPUService(t)
 	ctx := context.Background()
 	up, err := s.CreateMultipartUpload(ctx, testOwner, CreateMultipartUploadInput{Bucket: "mpu", Key: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	uploadTestPart(t, s, "k", up.UploadID, 1, randomBytes(t, 200<<10))
-	if got := blobFiles(t, dir); got != 1 {
+	if got := blobCount(t, dir); got != 1 {
 		t.Fatalf("blob files = %d, want 1", got)
 	}
 	if err := s.DeleteBucket(ctx, testOwner, "mpu"); err != nil {
 		t.Fatal(err)
 	}
-	if got := blobFiles(t, dir); got != 0 {
+	if got := blobCount(t, dir); got != 0 {
 		t.Fatalf("blob files after DeleteBucket = %d", got)
 	}
 	if n := rows(t, s, tableUpload) + rows(t, s, tablePart); n != 0 {

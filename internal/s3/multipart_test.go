@@ -20,7 +20,7 @@ var testOwner = aws.Principal{Type: aws.PrincipalRoot, Account: "111111111111", 
 
 // newTestService returns a service over an in-memory store and a blob
 // directory, with one bucket "mpu".
-func newTestService(t *testing.T) (*Service, string) {
+func newMPUService(t *testing.T) (*Service, string) {
 	t.Helper()
 	dir := t.TempDir()
 	blobs, err := blob.Open(dir)
@@ -43,7 +43,8 @@ func randomBytes(t *testing.T, n int) []byte {
 }
 
 // blobFiles counts the stored blob files (temporary files excluded).
-func blobFiles(t *testing.T, dir string) int {
+// blobCount counts the stored blobs under dir, leaving out temporary files.
+func blobCount(t *testing.T, dir string) int {
 	t.Helper()
 	n := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -92,7 +93,7 @@ func uploadTestPart(t *testing.T, s *Service, key, id string, n int, data []byte
 }
 
 func TestCompleteLeavesNoUploadRows(t *testing.T) {
-	s, dir := newTestService(t)
+	s, dir := newMPUService(t)
 	ctx := context.Background()
 	up, err := s.CreateMultipartUpload(ctx, testOwner, CreateMultipartUploadInput{Bucket: "mpu", Key: "k"})
 	if err != nil {
@@ -103,7 +104,7 @@ func TestCompleteLeavesNoUploadRows(t *testing.T) {
 	uploadTestPart(t, s, "k", up.UploadID, 2, randomBytes(t, 400<<10)) // replaced below
 	e2 := uploadTestPart(t, s, "k", up.UploadID, 2, p2)
 	uploadTestPart(t, s, "k", up.UploadID, 3, extra) // not listed: dropped
-	if got := blobFiles(t, dir); got != 3 {
+	if got := blobCount(t, dir); got != 3 {
 		t.Fatalf("blob files before complete = %d, want 3 (replaced part removed)", got)
 	}
 	out, err := s.CompleteMultipartUpload(ctx, testOwner, CompleteMultipartUploadInput{
@@ -116,7 +117,7 @@ func TestCompleteLeavesNoUploadRows(t *testing.T) {
 	if n := rows(t, s, tableUpload) + rows(t, s, tablePart); n != 0 {
 		t.Fatalf("%d upload/part rows remain", n)
 	}
-	if got := blobFiles(t, dir); got != 2 {
+	if got := blobCount(t, dir); got != 2 {
 		t.Fatalf("blob files after complete = %d, want 2", got)
 	}
 	v, err := s.getVersion("mpu", "k", "")
@@ -139,7 +140,7 @@ func TestCompleteLeavesNoUploadRows(t *testing.T) {
 }
 
 func TestAbortRemovesBlobs(t *testing.T) {
-	s, dir := newTestService(t)
+	s, dir := newMPUService(t)
 	ctx := context.Background()
 	up, err := s.CreateMultipartUpload(ctx, testOwner, CreateMultipartUploadInput{Bucket: "mpu", Key: "k"})
 	if err != nil {
@@ -149,13 +150,13 @@ func TestAbortRemovesBlobs(t *testing.T) {
 		uploadTestPart(t, s, "k", up.UploadID, n, randomBytes(t, 200<<10))
 	}
 	uploadTestPart(t, s, "k", up.UploadID, 4, []byte("inline"))
-	if got := blobFiles(t, dir); got != 3 {
+	if got := blobCount(t, dir); got != 3 {
 		t.Fatalf("blob files = %d, want 3", got)
 	}
 	if err := s.AbortMultipartUpload(ctx, testOwner, "mpu", "k", up.UploadID); err != nil {
 		t.Fatal(err)
 	}
-	if got := blobFiles(t, dir); got != 0 {
+	if got := blobCount(t, dir); got != 0 {
 		t.Fatalf("blob files after abort = %d", got)
 	}
 	if n := rows(t, s, tableUpload) + rows(t, s, tablePart); n != 0 {
@@ -168,7 +169,7 @@ func TestAbortRemovesBlobs(t *testing.T) {
 }
 
 func TestPartAfterAbortIsCleanedUp(t *testing.T) {
-	s, dir := newTestService(t)
+	s, dir := newMPUService(t)
 	ctx := context.Background()
 	up, err := s.CreateMultipartUpload(ctx, testOwner, CreateMultipartUploadInput{Bucket: "mpu", Key: "k"})
 	if err != nil {
@@ -184,7 +185,7 @@ func TestPartAfterAbortIsCleanedUp(t *testing.T) {
 	if !aws.IsCode(err, "NoSuchUpload") {
 		t.Fatalf("part after abort: %v", err)
 	}
-	if got := blobFiles(t, dir); got != 0 {
+	if got := blobCount(t, dir); got != 0 {
 		t.Fatalf("blob files = %d", got)
 	}
 	if n := rows(t, s, tablePart); n != 0 {

@@ -218,6 +218,9 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 		return GetObjectOutput{}, err
 	}
 	if !in.Head {
+		if err := readableClass(v); err != nil {
+			return GetObjectOutput{}, err
+		}
 		off, n := int64(0), v.Size
 		if out.Range != nil {
 			off, n = out.Range.Offset, out.Range.Length
@@ -225,6 +228,15 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 		out.Body = s.openVerified(v, off, n)
 	}
 	return out, nil
+}
+
+// readableClass refuses reads of archived objects: they need a restore first.
+func readableClass(v *Version) error {
+	switch c := v.Class(); c {
+	case "GLACIER", "DEEP_ARCHIVE":
+		return aws.ErrInvalidObjectState(c)
+	}
+	return nil
 }
 
 func methodOf(head bool) string {

@@ -112,6 +112,9 @@ func (s *Service) copySource(sb *Bucket, in CopyObjectInput) (*Version, error) {
 		}
 		return nil, aws.ErrNoSuchKey(in.SourceKey)
 	}
+	if err := readableClass(src); err != nil {
+		return nil, err
+	}
 	c := in.SourceConditions
 	c.HeaderPrefix = "x-amz-copy-source-"
 	if err := c.check(src); err != nil {

@@ -99,9 +99,9 @@ func (r *verifiedReader) openNext() error {
 	case sum == "" || (!whole && seg.Size > VerifyBufferLimit):
 		r.cur = r.s.OpenData(segs[r.idx:r.idx+1], within, want)
 	case whole:
-		r.cur = &md5Check{r: r.s.OpenData(segs[r.idx:r.idx+1], 0, seg.Size), h: md5.New(), want: sum, key: r.v.Key}
+		r.cur = newMD5Check(r.s, r.v, r.idx, sum)
 	default:
-		buf, err := io.ReadAll(&md5Check{r: r.s.OpenData(segs[r.idx:r.idx+1], 0, seg.Size), h: md5.New(), want: sum, key: r.v.Key})
+		buf, err := io.ReadAll(newMD5Check(r.s, r.v, r.idx, sum))
 		if err != nil {
 			return err
 		}
@@ -118,20 +118,28 @@ func (r *verifiedReader) Close() error {
 	return nil
 }
 
-// md5Check hashes a segment as it is read and fails at its end when the
-// digest differs from the recorded one.
+// md5Check hashes a whole segment as it is read. The read that completes
+// the segment is withheld and replaced by an InternalError when the digest
+// differs from the recorded one.
 type md5Check struct {
 	r    io.ReadCloser
 	h    hash.Hash
 	want string
 	key  string
+	left int64
+}
+
+func newMD5Check(s *Service, v *Version, i int, want string) *md5Check {
+	seg := v.Data[i]
+	return &md5Check{r: s.OpenData(v.Data[i:i+1], 0, seg.Size), h: md5.New(), want: want, key: v.Key, left: seg.Size}
 }
 
 func (m *md5Check) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	m.h.Write(p[:n])
-	if err == io.EOF && hex.EncodeToString(m.h.Sum(nil)) != m.want {
-		return n, aws.Internal(fmt.Errorf("%w: object %q", errCorrupt, m.key))
+	m.left -= int64(n)
+	if n > 0 && m.left == 0 && hex.EncodeToString(m.h.Sum(nil)) != m.want {
+		return 0, aws.Internal(fmt.Errorf("%w: object %q", errCorrupt, m.key))
 	}
 	return n, err
 }

@@ -73,7 +73,7 @@ func readDigestedBody(rq *Request) ([]byte, error) {
 		return nil, err
 	}
 	md5 := rq.R.Header.Get("Content-MD5")
-	if md5 == "" && alg == "" {
+	if md5 == "" && value == "" && rq.R.Header.Get("X-Amz-Trailer") == "" {
 		return nil, aws.ErrMissingContentMD5()
 	}
 	cr, err := checksum.NewReader(io.LimitReader(rq.Auth.Body, maxXMLBody+1), checksum.Options{

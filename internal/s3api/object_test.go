@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +90,7 @@ func httpStatus(err error) int {
 
 func TestPutGetRoundTrip(t *testing.T) {
 	o := newObjTest(t, "round")
-	for _, size := range []int{0, 1, 200 << 10, 3 << 20} {
+	for _, size := range []int{0, 1, 200 << 10, 3 << 20, 9 << 20} {
 		body := randomBytes(size)
 		key := "obj-" + strings.Repeat("x", size%7)
 		put := o.put(t, key, body)
@@ -374,5 +377,63 @@ func TestHeadMissingKeyHasNoBody(t *testing.T) {
 	b, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != 400 || !strings.Contains(string(b), "Invalid version id specified") {
 		t.Fatalf("bad version: %d %q", resp.StatusCode, b)
+	}
+}
+
+func TestGetCorruptObjectIsInternalError(t *testing.T) {
+	o := newObjTest(t, "corrupt")
+	body := randomBytes(200 << 10)
+	o.put(t, "k", body)
+	// The harness keeps blobs in an earlier t.TempDir of this test.
+	root := filepath.Dir(t.TempDir())
+	var files []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && len(filepath.Base(filepath.Dir(p))) == 2 {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 1 {
+		t.Fatalf("blob files %v", files)
+	}
+	raw, _ := os.ReadFile(files[0])
+	raw[12345] ^= 0x01
+	if err := os.WriteFile(files[0], raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp := rawRequest(t, o.ts, http.MethodGet, "/corrupt/k")
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 500 || !strings.Contains(string(got), "<Code>InternalError</Code>") {
+		t.Fatalf("status %d body %.200q", resp.StatusCode, got)
+	}
+	_, err := o.c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String("k")},
+		func(opt *s3.Options) { opt.RetryMaxAttempts = 1 })
+	if apiCode(err) != "InternalError" {
+		t.Fatalf("SDK read of a corrupt object: %v", err)
+	}
+}
+
+func TestArchivedObjectAndAnonymousOverrides(t *testing.T) {
+	o := newObjTest(t, "archive")
+	ctx := context.Background()
+	_, err := o.c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(o.bucket), Key: aws.String("cold"), Body: strings.NewReader("x"), StorageClass: types.StorageClassGlacier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.get("cold", nil); apiCode(err) != "InvalidObjectState" || httpStatus(err) != 403 {
+		t.Fatalf("get archived: %v", err)
+	}
+	head, err := o.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String("cold")})
+	if err != nil || head.StorageClass != types.StorageClassGlacier {
+		t.Fatalf("head archived: %v %+v", err, head)
+	}
+	resp, err := http.Get(o.ts.URL + "/archive/cold?response-content-type=text/plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "Request specific response headers cannot be used for anonymous GET requests.") {
+		t.Fatalf("anonymous overrides: %d %s", resp.StatusCode, body)
 	}
 }
