@@ -35,10 +35,11 @@ func writeXML(rq *Request, status int, v any) error {
 	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
 		return aws.Internal(fmt.Errorf("encode %T: %w", v, err))
 	}
+	body := awsEscapes(buf.Bytes())
 	rq.Headers.Set("Content-Type", "application/xml")
-	rq.Headers.Set("Content-Length", strconv.Itoa(buf.Len()))
+	rq.Headers.Set("Content-Length", strconv.Itoa(len(body)))
 	rq.W.WriteHeader(status)
-	_, err := rq.W.Write(buf.Bytes())
+	_, err := rq.W.Write(body)
 	if err != nil {
 		return errWritten
 	}
@@ -119,8 +120,27 @@ func ErrorBody(e *aws.Error, reqID, hostID string) []byte {
 	element(&b, "RequestId", reqID)
 	element(&b, "HostId", hostID)
 	b.WriteString("</Error>")
-	return b.Bytes()
+	return awsEscapes(b.Bytes())
 }
+
+// awsEscapes rewrites encoding/xml's numeric escapes of quotes the way S3
+// writes them: a double quote as &quot; (ETags read "&quot;abc&quot;") and an
+// apostrophe unescaped. encoding/xml escapes a literal '&' as &amp;, so these
+// sequences can only come from quote characters.
+func awsEscapes(b []byte) []byte {
+	if bytes.Contains(b, escQuot) {
+		b = bytes.ReplaceAll(b, escQuot, []byte("&quot;"))
+	}
+	if bytes.Contains(b, escApos) {
+		b = bytes.ReplaceAll(b, escApos, []byte("'"))
+	}
+	return b
+}
+
+var (
+	escQuot = []byte("&#34;")
+	escApos = []byte("&#39;")
+)
 
 func element(b *bytes.Buffer, name, value string) {
 	b.WriteString("<" + name + ">")

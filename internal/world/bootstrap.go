@@ -85,7 +85,7 @@ func (w *World) WriteClientFiles(endpoint string) error {
 			return fmt.Errorf("root key of %s: %w", a.Name, err)
 		}
 		profile := ProfileName(a.Name)
-		fmt.Fprintf(&config, "[profile %s]\nregion = %s\nendpoint_url = %s\ns3 =\n    addressing_style = path\n\n", profile, defaultRegion(a.Name), endpoint)
+		fmt.Fprintf(&config, "[profile %s]\nregion = %s\nendpoint_url = %s\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n\n", profile, defaultRegion(a.Name), endpoint)
 		fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n# account %s (%s)\n\n", profile, key.ID, key.Secret, a.ID, a.Name)
 	}
 	dir := filepath.Join(w.Config.DataDir, "aws")
