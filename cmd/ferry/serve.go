@@ -33,6 +33,7 @@ type serveOptions struct {
 	logLevel string
 	tlsCert  string
 	tlsKey   string
+	debug    string
 }
 
 func serveCmd() *cobra.Command {
@@ -59,6 +60,7 @@ that this works at once:
 	f.StringVar(&o.logLevel, "log-level", envOr("FERRY_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
+	f.StringVar(&o.debug, "debug-listen", envOr("FERRY_DEBUG_LISTEN", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; env FERRY_DEBUG_LISTEN)")
 	return cmd
 }
 
@@ -104,6 +106,12 @@ func serve(ctx context.Context, o serveOptions, out io.Writer) error {
 		return err
 	}
 	printWelcome(out, o, w, endpoint, created)
+	if o.debug != "" {
+		if err := serveDebug(o.debug, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 
 	srv := &http.Server{
 		Handler:           w.HTTP,

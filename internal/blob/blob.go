@@ -63,6 +63,10 @@ const (
 	// chunkBlocks is how many blocks one write or read syscall moves at most.
 	chunkBlocks = 16
 	chunkSize   = chunkBlocks * (blockSize + crcSize)
+
+	// writebackSize is how much a writer lets pile up in the page cache
+	// before it starts the kernel writing it out (large blobs only).
+	writebackSize = 4 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -192,6 +196,10 @@ type Writer struct {
 	block      uint64 // index of the open block
 	err        error  // first write error; the blob is then unusable
 	done       bool
+	written    int64 // bytes handed to the file
+	flushedTo  int64 // bytes handed to early writeback
+	inflight   chan error
+	pending    bool // a background write is in flight
 }
 
 // Create starts a new blob.
@@ -225,7 +233,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		if len(w.buf)-w.blockStart == blockSize {
 			w.seal()
 			if cap(w.buf)-len(w.buf) < blockSize+crcSize {
-				if err := w.flush(); err != nil {
+				if err := w.flush(false); err != nil {
 					return written, err
 				}
 			}
@@ -241,16 +249,55 @@ func (w *Writer) seal() {
 	w.blockStart = len(w.buf)
 }
 
-// flush writes the sealed blocks to the file.
-func (w *Writer) flush() error {
-	if _, err := w.f.Write(w.buf[:w.blockStart]); err != nil {
-		w.err = fmt.Errorf("blob: write %s: %w", w.name, err)
-		return w.err
+// flush hands the sealed blocks to a background write and goes on in a
+// fresh buffer, so the next chunk is hashed and framed while the kernel
+// copies this one. One write is in flight at a time, so the file grows in
+// order.
+func (w *Writer) flush(final bool) error {
+	if err := w.wait(); err != nil {
+		return err
 	}
-	n := copy(w.buf, w.buf[w.blockStart:])
-	w.buf = w.buf[:n]
+	data, datap := w.buf[:w.blockStart], w.bufp
+	w.bufp = chunkPool.Get().(*[]byte)
+	w.buf = append((*w.bufp)[:0], w.buf[w.blockStart:]...)
 	w.blockStart = 0
+	w.written += int64(len(data))
+	from, to := w.flushedTo, w.written
+	if to-from >= writebackSize {
+		w.flushedTo = to
+	} else {
+		to = from // not enough yet: no early writeback
+	}
+	if w.inflight == nil {
+		w.inflight = make(chan error, 1)
+	}
+	write := func() {
+		_, err := w.f.Write(data)
+		if err == nil && to > from {
+			startWriteback(w.f, from, to-from)
+		}
+		*datap = data[:0]
+		chunkPool.Put(datap)
+		w.inflight <- err
+	}
+	w.pending = true
+	if final {
+		write() // nothing left to overlap with
+		return w.wait()
+	}
+	go write()
 	return nil
+}
+
+// wait waits for the write in flight, if any, and returns the writer's error.
+func (w *Writer) wait() error {
+	if w.pending {
+		w.pending = false
+		if err := <-w.inflight; err != nil && w.err == nil {
+			w.err = fmt.Errorf("blob: write %s: %w", w.name, err)
+		}
+	}
+	return w.err
 }
 
 // Size is the number of bytes written so far.
@@ -266,6 +313,7 @@ func (w *Writer) release() {
 
 // fail discards the temporary file after an error in Commit.
 func (w *Writer) fail(err error) (string, error) {
+	w.wait()
 	w.f.Close()
 	w.s.root.Remove(path.Join(tmpDir, w.name))
 	return "", err
@@ -285,7 +333,7 @@ func (w *Writer) Commit() (string, error) {
 	if len(w.buf) > w.blockStart {
 		w.seal()
 	}
-	if err := w.flush(); err != nil {
+	if err := w.flush(true); err != nil {
 		return w.fail(err)
 	}
 	if _, err := w.f.WriteAt(encodeHeader(w.size), 0); err != nil {
@@ -319,6 +367,7 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.done = true
+	w.wait()
 	w.release()
 	w.f.Close()
 	w.s.root.Remove(path.Join(tmpDir, w.name))

@@ -127,7 +127,9 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)
-	if err := commit(batch); err != nil {
+	err = commit(batch)
+	s.buckets.forget(b.Name)
+	if err != nil {
 		return CreateBucketResult{}, err
 	}
 	return CreateBucketResult{Region: region}, nil
@@ -193,7 +195,9 @@ func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket stri
 	batch.DeleteRange(nk, meta.PrefixEnd(nk))
 	batch.Delete(bucketKey(bucket))
 	batch.Delete(accountBucketKey(b.Account, bucket))
-	if err := commit(batch); err != nil {
+	err = commit(batch)
+	s.buckets.forget(bucket)
+	if err != nil {
 		return err
 	}
 	s.removeData(orphans)
@@ -324,5 +328,7 @@ func (s *Service) updateBucket(name string, fn func(*Bucket) error) error {
 	}
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(name), encode(b))
-	return commit(batch)
+	err = commit(batch)
+	s.buckets.forget(name)
+	return err
 }

@@ -225,7 +225,7 @@ func (s *Service) versionAt(bucket, key, versionID string, seq uint64) (*Version
 		return nil, aws.Internal(err)
 	}
 	var v Version
-	if err := decode(raw, &v); err != nil {
+	if err := decodeVersion(raw, &v, true); err != nil {
 		return nil, aws.Internal(err)
 	}
 	if v.VersionID != versionID {
@@ -249,7 +249,7 @@ func (s *Service) latest(bucket, key string) (*Version, error) {
 		return nil, aws.ErrNoSuchKey(key)
 	}
 	var v Version
-	if err := decode(it.Value(), &v); err != nil {
+	if err := decodeVersion(it.Value(), &v, true); err != nil {
 		return nil, aws.Internal(err)
 	}
 	return &v, nil
@@ -284,7 +284,7 @@ func (s *Service) commitVersion(b *Bucket, v *Version, extra func(meta.Batch)) e
 		}
 		batch.Set(nullKey(b.Name, v.Key), meta.Key(nil).Uint64(v.Seq))
 	}
-	batch.Set(versionKey(b.Name, v.Key, v.Seq), encode(v))
+	batch.Set(versionKey(b.Name, v.Key, v.Seq), encodeVersion(v))
 	if extra != nil {
 		extra(batch)
 	}

@@ -158,7 +158,7 @@ func (sc *scan) key() (string, error) {
 // version decodes the current row.
 func (sc *scan) version() (*Version, error) {
 	var v Version
-	if err := decode(sc.it.Value(), &v); err != nil {
+	if err := decodeVersion(sc.it.Value(), &v, false); err != nil {
 		return nil, aws.Internal(err)
 	}
 	return &v, nil

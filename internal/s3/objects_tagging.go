@@ -63,7 +63,7 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	}
 	v.Tags = tags
 	batch := s.store.NewBatch()
-	batch.Set(versionKey(bucket, key, v.Seq), encode(v))
+	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
 	if err := commit(batch); err != nil {
 		return "", err
 	}

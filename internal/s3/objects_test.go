@@ -104,7 +104,7 @@ func TestCorruptInlineData(t *testing.T) {
 	v, _ := s.getVersion("bkt", "k", "")
 	v.Data[0].Inline[0] ^= 1
 	b := s.store.NewBatch()
-	b.Set(versionKey("bkt", "k", v.Seq), encode(v))
+	b.Set(versionKey("bkt", "k", v.Seq), encodeVersion(v))
 	if err := commit(b); err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ type Service struct {
 	seq     Sequencer
 	regions map[string]bool
 	locks   [256]sync.Mutex
+	buckets bucketCache
 	log     *slog.Logger
 }
 
@@ -94,6 +95,10 @@ func (s *Service) authorize(_ context.Context, p aws.Principal, action string, b
 // Bucket returns a bucket's record or NoSuchBucket. It does not authorize:
 // callers use it for routing (the bucket's region) and then authorize.
 func (s *Service) Bucket(name string) (*Bucket, error) {
+	cached, gen := s.buckets.get(name)
+	if cached != nil {
+		return cached, nil
+	}
 	raw, err := s.store.Get(bucketKey(name))
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, aws.ErrNoSuchBucket(name)
@@ -105,6 +110,7 @@ func (s *Service) Bucket(name string) (*Bucket, error) {
 	if err := decode(raw, &b); err != nil {
 		return nil, aws.Internal(err)
 	}
+	s.buckets.put(name, &b, gen)
 	return &b, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	pdb "github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"github.com/ferrystore/ferry/internal/meta"
 )
@@ -68,6 +69,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		MemTableSize:       opts.MemTableSize,
 		FormatMajorVersion: pdb.FormatNewest,
 		Logger:             slogLogger{opts.Logger},
+	}
+	// Bloom filters let point reads (bucket records, null-version indexes,
+	// version lookups by id, access keys) skip tables that lack the key.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	db, err := pdb.Open(dir, po)
 	if err != nil {
