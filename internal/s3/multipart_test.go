@@ -12,27 +12,15 @@ import (
 	"testing"
 
 	"github.com/ferrystore/ferry/internal/aws"
-	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/meta"
 )
 
 var testOwner = aws.Principal{Type: aws.PrincipalRoot, Account: "111111111111", ARN: aws.RootARN("111111111111")}
 
-// newTestService returns a service over an in-memory store and a blob
+// newMPUService returns a service over an in-memory store and a blob
 // directory, with one bucket "mpu".
 func newMPUService(t *testing.T) (*Service, string) {
-	t.Helper()
-	dir := t.TempDir()
-	blobs, err := blob.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	s := New(Config{Store: meta.NewMemory(), Blobs: blobs, Regions: []string{"us-east-1"}})
-	if _, err := s.CreateBucket(context.Background(), testOwner, CreateBucketInput{Bucket: "mpu", Region: "us-east-1"}); err != nil {
-		t.Fatal(err)
-	}
-	return s, dir
+	return newServiceWithBucket(t, testOwner, "mpu")
 }
 
 func randomBytes(t *testing.T, n int) []byte {

@@ -20,7 +20,14 @@ import (
 
 var owner = aws.Principal{Type: aws.PrincipalRoot, Account: "111111111111", ARN: aws.RootARN("111111111111")}
 
+// newTestService returns a service with one bucket "bkt" of owner.
 func newTestService(t *testing.T) (*Service, string) {
+	return newServiceWithBucket(t, owner, "bkt")
+}
+
+// newServiceWithBucket returns a service over an in-memory store and a blob
+// directory, with one bucket of p's account in us-east-1.
+func newServiceWithBucket(t *testing.T, p aws.Principal, bucket string) (*Service, string) {
 	t.Helper()
 	dir := t.TempDir()
 	blobs, err := blob.Open(dir)
@@ -29,7 +36,7 @@ func newTestService(t *testing.T) (*Service, string) {
 	}
 	t.Cleanup(func() { blobs.Close() })
 	s := New(Config{Store: meta.NewMemory(), Blobs: blobs, Regions: []string{"us-east-1"}})
-	if _, err := s.CreateBucket(context.Background(), owner, CreateBucketInput{Bucket: "bkt", Region: "us-east-1"}); err != nil {
+	if _, err := s.CreateBucket(context.Background(), p, CreateBucketInput{Bucket: bucket, Region: "us-east-1"}); err != nil {
 		t.Fatal(err)
 	}
 	return s, dir
