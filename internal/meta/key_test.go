@@ -203,3 +203,19 @@ func FuzzKeyOrder(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkKeyEncode builds a version row key (table, bucket, object key,
+// sequence number) and reads it back: the work of every object lookup.
+func BenchmarkKeyEncode(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		k := NewKey('V').String("my-bucket").String("photos/2026/11/23/IMG_0001.jpg").Uint64(^uint64(1234567890))
+		s, rest, ok := ReadString(k[1:])
+		if !ok || s != "my-bucket" {
+			b.Fatal("bad key")
+		}
+		if _, _, ok := ReadString(rest); !ok {
+			b.Fatal("bad key")
+		}
+	}
+}

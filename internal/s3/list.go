@@ -177,9 +177,22 @@ func (sc *scan) rollUp(key string) (string, bool) {
 	return key[:len(sc.prefix)+i+len(sc.delimiter)], true
 }
 
+// nextBeforeSeek is how many rows skipKey steps over before it seeks: most
+// keys have one or a few versions, and a step is much cheaper than a seek.
+const nextBeforeSeek = 4
+
 // skipKey moves past every remaining row of key.
 func (sc *scan) skipKey(key string) bool {
-	return sc.it.SeekGE(meta.PrefixEnd(keyVersionPrefix(sc.bucket, key)))
+	kp := keyVersionPrefix(sc.bucket, key)
+	for range nextBeforeSeek {
+		if !sc.it.Next() {
+			return false
+		}
+		if !bytes.HasPrefix(sc.it.Key(), kp) {
+			return true
+		}
+	}
+	return sc.it.SeekGE(meta.PrefixEnd(kp))
 }
 
 // skipPrefix moves past every key starting with p, in one seek.
