@@ -22,6 +22,7 @@ func benchCmd() *cobra.Command {
 	var (
 		dataDir, endpoint, accessKey, secretKey, region, bucket, sizes string
 		concurrency, maxOps                                            int
+		putOnly                                                        bool
 		duration                                                       time.Duration
 	)
 	cmd := &cobra.Command{
@@ -60,7 +61,7 @@ API and benchmarks as that account; with --endpoint, --access-key and
 			fmt.Fprintf(out, "benchmarking %s bucket %s, %d clients, %s per phase\n", endpoint, bucket, concurrency, duration)
 			_, err = bench.Run(ctx, bench.Config{
 				Endpoint: endpoint, Region: region, Credentials: creds, Bucket: bucket,
-				Concurrency: concurrency, Sizes: sz, Duration: duration, MaxOps: maxOps,
+				Concurrency: concurrency, Sizes: sz, Duration: duration, MaxOps: maxOps, PutOnly: putOnly,
 				Client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency * 2}},
 				Progress: func(r bench.Result) { fmt.Fprintln(out, r) },
 			})
@@ -77,6 +78,7 @@ API and benchmarks as that account; with --endpoint, --access-key and
 	f.StringVar(&sizes, "sizes", "4KiB,1MiB,64MiB", "object sizes, comma separated")
 	f.IntVarP(&concurrency, "concurrency", "c", 32, "concurrent clients")
 	f.IntVar(&maxOps, "max-ops", 0, "stop a phase after this many operations (0: only the duration bounds it)")
+	f.BoolVar(&putOnly, "put-only", false, "run only the PUT phases (fill a server, e.g. with --max-ops 1000000)")
 	f.DurationVarP(&duration, "duration", "d", 10*time.Second, "length of each phase")
 	return cmd
 }

@@ -33,7 +33,9 @@ type Config struct {
 	// Duration bounds each phase; MaxOps (if > 0) bounds the operations of a phase.
 	Duration time.Duration
 	MaxOps   int
-	Client   *http.Client
+	// PutOnly skips the GET phases (to fill a server with objects).
+	PutOnly bool
+	Client  *http.Client
 	// Progress, if set, receives a line as each phase finishes.
 	Progress func(Result)
 }
@@ -112,6 +114,9 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 		c.report(put.Result)
 		if put.Ops == 0 {
 			return out, fmt.Errorf("no PUT of %s succeeded: %v", sizeName(size), put.FirstError)
+		}
+		if c.PutOnly {
+			continue
 		}
 		written := put.perWorker
 		get := c.phase(ctx, "GET", size, func(worker, i int) error {
