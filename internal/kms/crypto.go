@@ -387,3 +387,11 @@ func (s *Service) forgetMaterials(k *Key) {
 		return true
 	})
 }
+
+// CheckKey resolves keyRef, authorizes action (such as ActionDecrypt) and
+// checks that the key is usable, without any cryptography. Callers that
+// cache key material derived from a key (S3 Bucket Keys) use it on every
+// cache hit so that authorization and key state still apply.
+func (s *Service) CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string) (*Key, error) {
+	return s.usableKey(ctx, p, region, keyRef, action)
+}

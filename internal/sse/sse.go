@@ -1,0 +1,410 @@
+// Package sse encrypts S3 object bytes at rest. It gives internal/s3 a small
+// API that wraps its existing storeData/OpenData without exposing the
+// cryptography:
+//
+//	key, env, err := sse.NewObject(ctx, p, region, obj, req) // PUT, CreateMultipartUpload
+//	r, _ := key.Object().EncryptReader(body)                 // store EncryptedSize(n) bytes
+//	…store env in the version record…
+//	key, err := sse.OpenObject(ctx, p, region, obj, env, ck)  // GET, HEAD, UploadPart
+//	pr, _ := key.Object().DecryptRange(readerAt, size, off, n)
+//
+// Every object gets its own random ObjectKey; the Envelope stored with the
+// version says how that key is wrapped:
+//
+//   - SSE-S3 (AES256): under the world's S3 service key, itself sealed by the
+//     root key (package keyring) in the metadata store;
+//   - SSE-KMS (aws:kms): under a data key from kms.GenerateDataKey whose
+//     ciphertext blob is stored, with encryption context
+//     {"aws:s3:arn": object ARN}; with an S3 Bucket Key, under a bucket-level
+//     data key (context: bucket ARN) that is cached per bucket and KMS key,
+//     so that most requests make no KMS call;
+//   - SSE-C: under a key derived from the customer's key, which is never
+//     stored; a salted HMAC of it verifies later requests.
+package sse
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/keyring"
+	"github.com/ferrystore/ferry/internal/kms"
+	"github.com/ferrystore/ferry/internal/meta"
+)
+
+// Mode is an object's server-side encryption, as S3 names it.
+type Mode string
+
+// The encryption modes.
+const (
+	ModeNone Mode = ""
+	ModeS3   Mode = "AES256"
+	ModeKMS  Mode = "aws:kms"
+	// ModeC is SSE-C; on the wire it shows as the customer-algorithm header.
+	ModeC Mode = "SSE-C"
+)
+
+// KMS is what sse needs from the KMS service (*kms.Service implements it).
+type KMS interface {
+	GenerateDataKey(ctx context.Context, p aws.Principal, region, keyRef string, spec kms.DataKeySpec, ec kms.EncryptionContext) (kms.DataKeyOutput, error)
+	Decrypt(ctx context.Context, p aws.Principal, region string, blob []byte, ec kms.EncryptionContext, keyRef string) (kms.DecryptOutput, error)
+	CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string) (*kms.Key, error)
+}
+
+// Object names the object a key belongs to.
+type Object struct {
+	Bucket string
+	Key    string
+}
+
+// ARN is the object's ARN, the encryption context S3 gives KMS.
+func (o Object) ARN() string { return "arn:aws:s3:::" + o.Bucket + "/" + o.Key }
+
+// BucketARN is the bucket's ARN, the context of an S3 Bucket Key.
+func (o Object) BucketARN() string { return "arn:aws:s3:::" + o.Bucket }
+
+// Request is how a write asks for encryption (from headers or the bucket's
+// default encryption).
+type Request struct {
+	Mode Mode
+	// KMSKeyID names the KMS key (id, ARN, alias); "" means aws/s3.
+	KMSKeyID string
+	// Context holds extra encryption context pairs
+	// (x-amz-server-side-encryption-context); aws:s3:arn is set by sse.
+	Context kms.EncryptionContext
+	// BucketKey asks for an S3 Bucket Key (SSE-KMS only).
+	BucketKey bool
+	// Customer is the SSE-C key (ModeC only).
+	Customer *CustomerKey
+}
+
+// Envelope is what a version record keeps about its encryption. It holds no
+// secret in the clear.
+type Envelope struct {
+	Mode Mode `json:"mode"`
+	// Wrapped is the object key sealed under the mode's key-encryption key.
+	Wrapped []byte `json:"wrapped"`
+	// S3KeyGen is the generation of the SSE-S3 service key (ModeS3).
+	S3KeyGen uint64 `json:"s3gen,omitempty"`
+	// KMSKeyARN, Context and DataKey are the KMS key, the full encryption
+	// context and the data key's ciphertext blob (ModeKMS). With BucketKey
+	// the blob is the Bucket Key's and the context names the bucket.
+	KMSKeyARN string                `json:"kmsKey,omitempty"`
+	Context   kms.EncryptionContext `json:"ctx,omitempty"`
+	DataKey   []byte                `json:"dataKey,omitempty"`
+	BucketKey bool                  `json:"bucketKey,omitempty"`
+	// CustomerKeyMD5 is the base64 MD5 of the SSE-C key, echoed in
+	// responses; Salt and HMAC verify the key on later requests (ModeC).
+	CustomerKeyMD5 string `json:"ckMD5,omitempty"`
+	Salt           []byte `json:"salt,omitempty"`
+	HMAC           []byte `json:"hmac,omitempty"`
+}
+
+// Service creates and opens object keys for one Ferry world.
+type Service struct {
+	kms   KMS
+	root  *keyring.Key
+	store meta.Store
+	clock aws.Clock
+
+	s3mu   sync.Mutex
+	s3keys map[uint64][]byte // opened SSE-S3 service keys by generation
+	s3cur  uint64
+
+	bucketKeys bucketKeyCache
+}
+
+// Config holds what a Service needs.
+type Config struct {
+	KMS   KMS
+	Root  *keyring.Key
+	Store meta.Store
+	Clock aws.Clock
+	// BucketKeyTTL is how long a Bucket Key is reused (default 1 hour).
+	BucketKeyTTL time.Duration
+}
+
+// New builds the encryption service.
+func New(c Config) *Service {
+	if c.Clock == nil {
+		c.Clock = aws.SystemClock{}
+	}
+	if c.BucketKeyTTL <= 0 {
+		c.BucketKeyTTL = time.Hour
+	}
+	s := &Service{kms: c.KMS, root: c.Root, store: c.Store, clock: c.Clock, s3keys: map[uint64][]byte{}}
+	s.bucketKeys.init(c.BucketKeyTTL)
+	return s
+}
+
+// NewObject makes the key of a new object (or multipart upload) and the
+// Envelope to store with it. ModeNone returns nil, nil, nil. KMS errors come
+// back as S3 sends them (KMS.NotFoundException, AccessDenied, …).
+func (s *Service) NewObject(ctx context.Context, p aws.Principal, region string, obj Object, req Request) (*ObjectKey, *Envelope, error) {
+	if req.Mode == ModeNone {
+		return nil, nil, nil
+	}
+	key, err := newObjectKey()
+	if err != nil {
+		return nil, nil, aws.Internal(err)
+	}
+	env := &Envelope{Mode: req.Mode}
+	var kek []byte
+	switch req.Mode {
+	case ModeS3:
+		env.S3KeyGen, kek, err = s.currentS3Key()
+	case ModeKMS:
+		kek, err = s.kmsKEKForWrite(ctx, p, region, obj, req, env)
+	case ModeC:
+		kek, err = customerKEKForWrite(req.Customer, env)
+	default:
+		err = aws.ErrSSEInvalidValue(string(req.Mode))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer clear(kek)
+	if env.Wrapped, err = key.wrap(kek, wrapAD(env.Mode, obj)); err != nil {
+		return nil, nil, aws.Internal(err)
+	}
+	return key, env, nil
+}
+
+// OpenObject recovers the key of a stored object for a read (or for
+// UploadPart, see OpenUpload). env nil means an unencrypted object, for
+// which it returns nil. customer is the SSE-C key sent with the request.
+func (s *Service) OpenObject(ctx context.Context, p aws.Principal, region string, obj Object, env *Envelope, customer *CustomerKey) (*ObjectKey, error) {
+	if env == nil || env.Mode == ModeNone {
+		if customer != nil {
+			return nil, aws.ErrSSECNotApplicable()
+		}
+		return nil, nil
+	}
+	if customer != nil && env.Mode != ModeC {
+		return nil, aws.ErrSSECNotApplicable()
+	}
+	var kek []byte
+	var err error
+	switch env.Mode {
+	case ModeS3:
+		kek, err = s.s3Key(env.S3KeyGen)
+	case ModeKMS:
+		kek, err = s.kmsKEKForRead(ctx, p, region, env)
+	case ModeC:
+		kek, err = customerKEKForRead(customer, env)
+	default:
+		err = aws.Internal(fmt.Errorf("sse: unknown mode %q in a stored envelope", env.Mode))
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := unwrap(kek, env.Wrapped, wrapAD(env.Mode, obj))
+	clear(kek)
+	if err != nil {
+		return nil, aws.Internal(fmt.Errorf("sse: %s/%s: %w", obj.Bucket, obj.Key, err))
+	}
+	return key, nil
+}
+
+// OpenUpload is OpenObject for UploadPart: SSE-C mistakes get the multipart
+// wording.
+func (s *Service) OpenUpload(ctx context.Context, p aws.Principal, region string, obj Object, env *Envelope, customer *CustomerKey) (*ObjectKey, error) {
+	key, err := s.OpenObject(ctx, p, region, obj, env, customer)
+	switch {
+	case aws.IsCode(err, "InvalidRequest") && env != nil && env.Mode == ModeC:
+		return nil, aws.ErrSSECPartRequired()
+	case aws.IsCode(err, "AccessDenied") && env != nil && env.Mode == ModeC:
+		return nil, aws.ErrSSECParamsMismatch()
+	}
+	return key, err
+}
+
+// kmsKEKForWrite gets the data key that wraps a new SSE-KMS object's key.
+func (s *Service) kmsKEKForWrite(ctx context.Context, p aws.Principal, region string, obj Object, req Request, env *Envelope) ([]byte, error) {
+	keyRef := req.KMSKeyID
+	if keyRef == "" {
+		keyRef = kms.ManagedS3Alias
+	}
+	env.Context = kms.EncryptionContext{}
+	for k, v := range req.Context {
+		env.Context[k] = v
+	}
+	if req.BucketKey {
+		env.BucketKey = true
+		env.Context["aws:s3:arn"] = obj.BucketARN()
+		return s.bucketKeyForWrite(ctx, p, region, keyRef, env)
+	}
+	env.Context["aws:s3:arn"] = obj.ARN()
+	out, err := s.kms.GenerateDataKey(ctx, p, region, keyRef, kms.AES256, env.Context)
+	if err != nil {
+		return nil, aws.KMSForS3(err)
+	}
+	env.KMSKeyARN, env.DataKey = out.KeyID, out.CiphertextBlob
+	return out.Plaintext, nil
+}
+
+// kmsKEKForRead decrypts the data key of an SSE-KMS object with the context
+// it was made with.
+func (s *Service) kmsKEKForRead(ctx context.Context, p aws.Principal, region string, env *Envelope) ([]byte, error) {
+	if env.BucketKey {
+		return s.bucketKeyForRead(ctx, p, region, env)
+	}
+	out, err := s.kms.Decrypt(ctx, p, region, env.DataKey, env.Context, env.KMSKeyARN)
+	if err != nil {
+		return nil, aws.KMSForS3(err)
+	}
+	return out.Plaintext, nil
+}
+
+// Headers are the response headers that describe an object's encryption.
+func (e *Envelope) Headers() http.Header {
+	h := http.Header{}
+	if e == nil {
+		return h
+	}
+	switch e.Mode {
+	case ModeS3:
+		h.Set("x-amz-server-side-encryption", string(ModeS3))
+	case ModeKMS:
+		h.Set("x-amz-server-side-encryption", string(ModeKMS))
+		h.Set("x-amz-server-side-encryption-aws-kms-key-id", e.KMSKeyARN)
+		if e.BucketKey {
+			h.Set("x-amz-server-side-encryption-bucket-key-enabled", "true")
+		}
+		if len(e.Context) > 1 {
+			b, _ := json.Marshal(e.Context)
+			h.Set("x-amz-server-side-encryption-context", base64.StdEncoding.EncodeToString(b))
+		}
+	case ModeC:
+		h.Set("x-amz-server-side-encryption-customer-algorithm", "AES256")
+		h.Set("x-amz-server-side-encryption-customer-key-MD5", e.CustomerKeyMD5)
+	}
+	return h
+}
+
+// customerKEKForWrite derives the key-encryption key from an SSE-C key and
+// records the salted HMAC that verifies it later.
+func customerKEKForWrite(ck *CustomerKey, env *Envelope) ([]byte, error) {
+	if ck == nil {
+		return nil, aws.ErrSSECMissingKey()
+	}
+	env.Salt = make([]byte, 16)
+	if _, err := rand.Read(env.Salt); err != nil {
+		return nil, aws.Internal(err)
+	}
+	env.CustomerKeyMD5 = ck.MD5
+	env.HMAC = customerHMAC(ck, env.Salt)
+	return customerKEK(ck, env.Salt)
+}
+
+// customerKEKForRead checks the SSE-C key against the stored HMAC.
+func customerKEKForRead(ck *CustomerKey, env *Envelope) ([]byte, error) {
+	if ck == nil {
+		return nil, aws.ErrSSECRequired()
+	}
+	if !hmac.Equal(customerHMAC(ck, env.Salt), env.HMAC) {
+		return nil, aws.ErrSSECWrongKey()
+	}
+	return customerKEK(ck, env.Salt)
+}
+
+func customerHMAC(ck *CustomerKey, salt []byte) []byte {
+	m := hmac.New(sha256.New, ck.key[:])
+	m.Write([]byte("ferry/sse-c/verify\x00"))
+	m.Write(salt)
+	return m.Sum(nil)
+}
+
+func customerKEK(ck *CustomerKey, salt []byte) ([]byte, error) {
+	k, err := hkdf.Key(sha256.New, ck.key[:], salt, "ferry/sse-c/kek", 32)
+	if err != nil {
+		return nil, aws.Internal(err)
+	}
+	return k, nil
+}
+
+// s3 service key rows: 'k' 's' generation → root-sealed 32 bytes.
+func s3KeyRow(gen uint64) meta.Key { return s3KeyPrefix.Uint64(gen) }
+
+var s3KeyPrefix = meta.NewKey('k').Bytes([]byte{'s'})
+
+func s3KeyPurpose(gen uint64) string { return "sse-s3/" + strconv.FormatUint(gen, 10) }
+
+// currentS3Key returns the newest SSE-S3 service key, creating the first on
+// first use.
+func (s *Service) currentS3Key() (uint64, []byte, error) {
+	s.s3mu.Lock()
+	defer s.s3mu.Unlock()
+	if s.s3cur == 0 {
+		if err := s.loadS3Keys(); err != nil {
+			return 0, nil, err
+		}
+	}
+	if s.s3cur == 0 {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return 0, nil, aws.Internal(err)
+		}
+		b := s.store.NewBatch()
+		b.Set(s3KeyRow(1), s.root.Seal(s3KeyPurpose(1), raw))
+		err := b.Commit()
+		b.Close()
+		if err != nil {
+			return 0, nil, aws.Internal(fmt.Errorf("sse: store SSE-S3 key: %w", err))
+		}
+		s.s3keys[1], s.s3cur = raw, 1
+	}
+	return s.s3cur, bytesCopy(s.s3keys[s.s3cur]), nil
+}
+
+// s3Key returns the SSE-S3 service key of a generation.
+func (s *Service) s3Key(gen uint64) ([]byte, error) {
+	s.s3mu.Lock()
+	defer s.s3mu.Unlock()
+	if _, ok := s.s3keys[gen]; !ok {
+		if err := s.loadS3Keys(); err != nil {
+			return nil, err
+		}
+	}
+	k, ok := s.s3keys[gen]
+	if !ok {
+		return nil, aws.Internal(fmt.Errorf("sse: SSE-S3 key generation %d is missing", gen))
+	}
+	return bytesCopy(k), nil
+}
+
+// loadS3Keys opens every stored SSE-S3 key generation; s3mu is held.
+func (s *Service) loadS3Keys() error {
+	it, err := s.store.NewIterator(s3KeyPrefix, meta.PrefixEnd(s3KeyPrefix))
+	if err != nil {
+		return aws.Internal(err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		gen, _, ok := meta.ReadUint64(it.Key()[len(s3KeyPrefix):])
+		if !ok {
+			it.Close()
+			return aws.Internal(errors.New("sse: malformed SSE-S3 key row"))
+		}
+		raw, err := s.root.Open(s3KeyPurpose(gen), it.Value())
+		if err != nil {
+			it.Close()
+			return aws.Internal(fmt.Errorf("sse: open SSE-S3 key %d: %w", gen, err))
+		}
+		s.s3keys[gen] = raw
+		s.s3cur = max(s.s3cur, gen)
+	}
+	return it.Close()
+}
+
+func bytesCopy(b []byte) []byte { return append([]byte(nil), b...) }
