@@ -82,3 +82,19 @@ func BenchmarkGenerateDataKey(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 	})
 }
+
+// BenchmarkEncryptParallel uses every core, as a server would.
+func BenchmarkEncryptParallel(b *testing.B) {
+	benchStores(b, func(b *testing.B, svc *Service, k *Key) {
+		b.RunParallel(func(pb *testing.PB) {
+			pt := make([]byte, 32)
+			for pb.Next() {
+				if _, err := svc.Encrypt(ctx, alice, region, k.ID, pt, benchContext); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	})
+}

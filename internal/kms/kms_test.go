@@ -611,3 +611,40 @@ func TestMaterialIsSealedAtRest(t *testing.T) {
 		t.Fatal("material opened under another key's purpose")
 	}
 }
+
+// TestConcurrentUseAndRotation runs encryptions, decryptions and rotations
+// at once (meaningful under -race).
+func TestConcurrentUseAndRotation(t *testing.T) {
+	f := newFixture(t)
+	k := f.key(t, alice)
+	done := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				if g == 0 && i%10 == 0 {
+					if _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil {
+						done <- err
+						return
+					}
+				}
+				enc, err := f.svc.Encrypt(ctx, alice, region, k.ID, []byte("x"), EncryptionContext{"g": "1"})
+				if err == nil {
+					_, err = f.svc.Decrypt(ctx, alice, region, enc.CiphertextBlob, EncryptionContext{"g": "1"}, "")
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := f.svc.DescribeKey(ctx, alice, region, k.ID); got.Current() != 6 {
+		t.Fatalf("after 5 rotations, current version %d", got.Current())
+	}
+}
