@@ -30,10 +30,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -332,79 +330,6 @@ func customerKEK(ck *CustomerKey, salt []byte) ([]byte, error) {
 		return nil, aws.Internal(err)
 	}
 	return k, nil
-}
-
-// s3 service key rows: 'k' 's' generation → root-sealed 32 bytes.
-func s3KeyRow(gen uint64) meta.Key { return s3KeyPrefix.Uint64(gen) }
-
-var s3KeyPrefix = meta.NewKey('k').Bytes([]byte{'s'})
-
-func s3KeyPurpose(gen uint64) string { return "sse-s3/" + strconv.FormatUint(gen, 10) }
-
-// currentS3Key returns the newest SSE-S3 service key, creating the first on
-// first use.
-func (s *Service) currentS3Key() (uint64, []byte, error) {
-	s.s3mu.Lock()
-	defer s.s3mu.Unlock()
-	if s.s3cur == 0 {
-		if err := s.loadS3Keys(); err != nil {
-			return 0, nil, err
-		}
-	}
-	if s.s3cur == 0 {
-		raw := make([]byte, 32)
-		if _, err := rand.Read(raw); err != nil {
-			return 0, nil, aws.Internal(err)
-		}
-		b := s.store.NewBatch()
-		b.Set(s3KeyRow(1), s.root.Seal(s3KeyPurpose(1), raw))
-		err := b.Commit()
-		b.Close()
-		if err != nil {
-			return 0, nil, aws.Internal(fmt.Errorf("sse: store SSE-S3 key: %w", err))
-		}
-		s.s3keys[1], s.s3cur = raw, 1
-	}
-	return s.s3cur, bytesCopy(s.s3keys[s.s3cur]), nil
-}
-
-// s3Key returns the SSE-S3 service key of a generation.
-func (s *Service) s3Key(gen uint64) ([]byte, error) {
-	s.s3mu.Lock()
-	defer s.s3mu.Unlock()
-	if _, ok := s.s3keys[gen]; !ok {
-		if err := s.loadS3Keys(); err != nil {
-			return nil, err
-		}
-	}
-	k, ok := s.s3keys[gen]
-	if !ok {
-		return nil, aws.Internal(fmt.Errorf("sse: SSE-S3 key generation %d is missing", gen))
-	}
-	return bytesCopy(k), nil
-}
-
-// loadS3Keys opens every stored SSE-S3 key generation; s3mu is held.
-func (s *Service) loadS3Keys() error {
-	it, err := s.store.NewIterator(s3KeyPrefix, meta.PrefixEnd(s3KeyPrefix))
-	if err != nil {
-		return aws.Internal(err)
-	}
-	for ok := it.First(); ok; ok = it.Next() {
-		gen, _, ok := meta.ReadUint64(it.Key()[len(s3KeyPrefix):])
-		if !ok {
-			it.Close()
-			return aws.Internal(errors.New("sse: malformed SSE-S3 key row"))
-		}
-		raw, err := s.root.Open(s3KeyPurpose(gen), it.Value())
-		if err != nil {
-			it.Close()
-			return aws.Internal(fmt.Errorf("sse: open SSE-S3 key %d: %w", gen, err))
-		}
-		s.s3keys[gen] = raw
-		s.s3cur = max(s.s3cur, gen)
-	}
-	return it.Close()
 }
 
 func bytesCopy(b []byte) []byte { return append([]byte(nil), b...) }

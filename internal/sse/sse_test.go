@@ -371,3 +371,27 @@ func mustJSON(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+func TestRotateS3Key(t *testing.T) {
+	f := newFixture(t, meta.NewMemory(), t.TempDir())
+	obj := Object{Bucket: "b", Key: "k"}
+	ct1, env1 := f.put(t, alice, obj, Request{Mode: ModeS3}, []byte("old"))
+	gen, err := f.sse.RotateS3Key()
+	if err != nil || gen != 2 {
+		t.Fatalf("RotateS3Key = %d, %v", gen, err)
+	}
+	ct2, env2 := f.put(t, alice, obj, Request{Mode: ModeS3}, []byte("new"))
+	if env1.S3KeyGen != 1 || env2.S3KeyGen != 2 {
+		t.Fatalf("generations %d, %d", env1.S3KeyGen, env2.S3KeyGen)
+	}
+	cold := f.reopen()
+	for _, c := range []struct {
+		ct  []byte
+		env *Envelope
+		pt  string
+	}{{ct1, env1, "old"}, {ct2, env2, "new"}} {
+		if got, err := get(cold, alice, obj, c.env, nil, c.ct, 3); err != nil || string(got) != c.pt {
+			t.Fatalf("generation %d: %q, %v", c.env.S3KeyGen, got, err)
+		}
+	}
+}

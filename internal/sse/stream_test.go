@@ -202,3 +202,37 @@ func TestTamperingDetected(t *testing.T) {
 		t.Fatalf("truncated stream: err = %v, want ErrCorrupt", err)
 	}
 }
+
+func TestReaderAcrossParts(t *testing.T) {
+	k, _ := newObjectKey()
+	sizes := []int64{5 << 20, PackageSize + 3, 1, 2 * PackageSize}
+	var segs []Segment
+	var whole []byte
+	for i, size := range sizes {
+		pt := randomBytes(int(size))
+		whole = append(whole, pt...)
+		part := i + 1
+		segs = append(segs, Segment{Part: part, Size: size, Src: bytes.NewReader(encrypt(t, k.Part(part), pt))})
+	}
+	total := int64(len(whole))
+	P := int64(PackageSize)
+	for _, r := range [][2]int64{{0, total}, {0, 1}, {5<<20 - 1, 2}, {5 << 20, P + 4}, {5<<20 + P + 2, 3}, {total - 1, 1}, {1000, total - 2000}, {total, 0}} {
+		rd, err := k.Reader(segs, r[0], r[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rd)
+		if err != nil || !bytes.Equal(got, whole[r[0]:r[0]+r[1]]) {
+			t.Fatalf("range %d+%d across parts: %v", r[0], r[1], err)
+		}
+	}
+	if _, err := k.Reader(segs, total-1, 2); err == nil {
+		t.Fatal("range past the end accepted")
+	}
+	// A part decrypted under another part's key fails.
+	segs[1].Part = 1
+	rd, _ := k.Reader(segs, 5<<20, 10)
+	if _, err := io.ReadAll(rd); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("part under the wrong key: err = %v", err)
+	}
+}
