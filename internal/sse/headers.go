@@ -1,8 +1,6 @@
 package sse
 
 import (
-	"crypto/md5"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -11,15 +9,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 )
 
-// CustomerKey is an SSE-C key sent by a client. It lives only for the
-// request; sse stores a salted HMAC of it, never the key.
-type CustomerKey struct {
-	key [32]byte
-	// MD5 is the base64 MD5 of the key, as sent and echoed back.
-	MD5 string
-}
-
-// SSE-C header names; the copy-source variants carry the prefix
+// Encryption request headers; the SSE-C ones also come with the prefix
 // "x-amz-copy-source-".
 const (
 	hdrSSE           = "x-amz-server-side-encryption"
@@ -31,35 +21,6 @@ const (
 	hdrCKeyMD5       = "x-amz-server-side-encryption-customer-key-MD5"
 	copySourcePrefix = "x-amz-copy-source-"
 )
-
-// ParseCustomerKey validates SSE-C headers as S3 does: AES256 only, a
-// base64 256-bit key, and the base64 MD5 of that key. All three empty means
-// no SSE-C and returns nil, nil.
-func ParseCustomerKey(algorithm, keyB64, keyMD5B64 string) (*CustomerKey, error) {
-	switch {
-	case algorithm == "" && keyB64 == "" && keyMD5B64 == "":
-		return nil, nil
-	case algorithm == "":
-		return nil, aws.ErrSSECMissingAlgorithm()
-	case algorithm != "AES256":
-		return nil, aws.ErrSSECAlgorithm(algorithm)
-	case keyB64 == "":
-		return nil, aws.ErrSSECMissingKey()
-	}
-	raw, err := base64.StdEncoding.DecodeString(keyB64)
-	if err != nil || len(raw) != 32 || keyMD5B64 == "" {
-		return nil, aws.ErrSSECInvalidKey()
-	}
-	sum := md5.Sum(raw)
-	sent, err := base64.StdEncoding.DecodeString(keyMD5B64)
-	if err != nil || subtle.ConstantTimeCompare(sent, sum[:]) != 1 {
-		return nil, aws.ErrSSECKeyMD5Mismatch()
-	}
-	ck := &CustomerKey{MD5: base64.StdEncoding.EncodeToString(sum[:])}
-	copy(ck.key[:], raw)
-	clear(raw)
-	return ck, nil
-}
 
 // CustomerKeyFromHeaders reads the SSE-C headers of a request (GET, HEAD,
 // UploadPart, or the destination of a copy).
@@ -107,4 +68,30 @@ func RequestFromHeaders(h http.Header) (Request, error) {
 		}
 	}
 	return req, nil
+}
+
+// Headers are the response headers that describe an object's encryption.
+func (e *Envelope) Headers() http.Header {
+	h := http.Header{}
+	if e == nil {
+		return h
+	}
+	switch e.Mode {
+	case ModeS3:
+		h.Set("x-amz-server-side-encryption", string(ModeS3))
+	case ModeKMS:
+		h.Set("x-amz-server-side-encryption", string(ModeKMS))
+		h.Set("x-amz-server-side-encryption-aws-kms-key-id", e.KMSKeyARN)
+		if e.BucketKey {
+			h.Set("x-amz-server-side-encryption-bucket-key-enabled", "true")
+		}
+		if len(e.Context) > 1 {
+			b, _ := json.Marshal(e.Context)
+			h.Set("x-amz-server-side-encryption-context", base64.StdEncoding.EncodeToString(b))
+		}
+	case ModeC:
+		h.Set("x-amz-server-side-encryption-customer-algorithm", "AES256")
+		h.Set("x-amz-server-side-encryption-customer-key-MD5", e.CustomerKeyMD5)
+	}
+	return h
 }

@@ -2,11 +2,12 @@
 // API that wraps its existing storeData/OpenData without exposing the
 // cryptography:
 //
-//	key, env, err := sse.NewObject(ctx, p, region, obj, req) // PUT, CreateMultipartUpload
-//	r, _ := key.Object().EncryptReader(body)                 // store EncryptedSize(n) bytes
-//	…store env in the version record…
-//	key, err := sse.OpenObject(ctx, p, region, obj, env, ck)  // GET, HEAD, UploadPart
-//	pr, _ := key.Object().DecryptRange(readerAt, size, off, n)
+//	req, err := sse.RequestFromHeaders(h)                    // or the bucket's default
+//	key, env, err := svc.NewObject(ctx, p, region, obj, req) // PUT, CreateMultipartUpload
+//	r, _ := key.Object().EncryptReader(body)                 // stores EncryptedSize(n) bytes
+//	…keep env in the version record; env.Headers() for the response…
+//	key, err := svc.OpenObject(ctx, p, region, obj, env, ck) // GET, HEAD (OpenUpload: UploadPart)
+//	pr, _ := key.Reader(segments, off, n)                    // decrypts only what the range needs
 //
 // Every object gets its own random ObjectKey; the Envelope stored with the
 // version says how that key is wrapped:
@@ -24,14 +25,7 @@ package sse
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -263,73 +257,6 @@ func (s *Service) kmsKEKForRead(ctx context.Context, p aws.Principal, region str
 		return nil, aws.KMSForS3(err)
 	}
 	return out.Plaintext, nil
-}
-
-// Headers are the response headers that describe an object's encryption.
-func (e *Envelope) Headers() http.Header {
-	h := http.Header{}
-	if e == nil {
-		return h
-	}
-	switch e.Mode {
-	case ModeS3:
-		h.Set("x-amz-server-side-encryption", string(ModeS3))
-	case ModeKMS:
-		h.Set("x-amz-server-side-encryption", string(ModeKMS))
-		h.Set("x-amz-server-side-encryption-aws-kms-key-id", e.KMSKeyARN)
-		if e.BucketKey {
-			h.Set("x-amz-server-side-encryption-bucket-key-enabled", "true")
-		}
-		if len(e.Context) > 1 {
-			b, _ := json.Marshal(e.Context)
-			h.Set("x-amz-server-side-encryption-context", base64.StdEncoding.EncodeToString(b))
-		}
-	case ModeC:
-		h.Set("x-amz-server-side-encryption-customer-algorithm", "AES256")
-		h.Set("x-amz-server-side-encryption-customer-key-MD5", e.CustomerKeyMD5)
-	}
-	return h
-}
-
-// customerKEKForWrite derives the key-encryption key from an SSE-C key and
-// records the salted HMAC that verifies it later.
-func customerKEKForWrite(ck *CustomerKey, env *Envelope) ([]byte, error) {
-	if ck == nil {
-		return nil, aws.ErrSSECMissingKey()
-	}
-	env.Salt = make([]byte, 16)
-	if _, err := rand.Read(env.Salt); err != nil {
-		return nil, aws.Internal(err)
-	}
-	env.CustomerKeyMD5 = ck.MD5
-	env.HMAC = customerHMAC(ck, env.Salt)
-	return customerKEK(ck, env.Salt)
-}
-
-// customerKEKForRead checks the SSE-C key against the stored HMAC.
-func customerKEKForRead(ck *CustomerKey, env *Envelope) ([]byte, error) {
-	if ck == nil {
-		return nil, aws.ErrSSECRequired()
-	}
-	if !hmac.Equal(customerHMAC(ck, env.Salt), env.HMAC) {
-		return nil, aws.ErrSSECWrongKey()
-	}
-	return customerKEK(ck, env.Salt)
-}
-
-func customerHMAC(ck *CustomerKey, salt []byte) []byte {
-	m := hmac.New(sha256.New, ck.key[:])
-	m.Write([]byte("ferry/sse-c/verify\x00"))
-	m.Write(salt)
-	return m.Sum(nil)
-}
-
-func customerKEK(ck *CustomerKey, salt []byte) ([]byte, error) {
-	k, err := hkdf.Key(sha256.New, ck.key[:], salt, "ferry/sse-c/kek", 32)
-	if err != nil {
-		return nil, aws.Internal(err)
-	}
-	return k, nil
 }
 
 func bytesCopy(b []byte) []byte { return append([]byte(nil), b...) }
