@@ -264,7 +264,7 @@ func (s *Service) transition(k *Key) (*Key, error) {
 		return nil, aws.ErrKMSNotFound(k.ARN)
 	case s.rotationDue(k):
 		now := s.clock.Now()
-		for !now.Before(k.NextRotation) {
+		for k.RotationPeriodDays > 0 && !now.Before(k.NextRotation) {
 			if err := s.addMaterial(b, k, "AUTOMATIC"); err != nil {
 				b.Close()
 				return nil, err

@@ -9,8 +9,8 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 )
 
-// Encryption request headers; the SSE-C ones also come with the prefix
-// "x-amz-copy-source-".
+// Encryption request headers. The SSE-C ones also exist with the prefix
+// "x-amz-copy-source-", for the source of a copy.
 const (
 	hdrSSE           = "x-amz-server-side-encryption"
 	hdrKMSKeyID      = "x-amz-server-side-encryption-aws-kms-key-id"
