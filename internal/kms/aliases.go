@@ -101,12 +101,12 @@ func (s *Service) DeleteAlias(ctx context.Context, p aws.Principal, region, name
 // ListAliases lists the caller's aliases in region, by name; with keyRef
 // set, only those that point at that key.
 func (s *Service) ListAliases(ctx context.Context, p aws.Principal, region, keyRef string) ([]Alias, error) {
-	if p.IsAnonymous() {
-		return nil, aws.ErrKMSAccessDenied(p.ARN, "kms:ListAliases", "*")
+	if err := s.authorize(ctx, p, ActionListAliases, nil); err != nil {
+		return nil, err
 	}
 	var target string
 	if keyRef != "" {
-		k, err := s.keyFor(ctx, p, region, keyRef, "kms:ListAliases")
+		k, err := s.keyFor(ctx, p, region, keyRef, ActionListAliases)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +133,7 @@ func (s *Service) aliasTarget(ctx context.Context, p aws.Principal, region, ref,
 	if err != nil {
 		return nil, err
 	}
-	if k.Account != p.Account {
+	if k.Account != p.Account { // not a policy decision: aliases never cross accounts
 		return nil, aws.ErrKMSAccessDenied(p.ARN, action, k.ARN)
 	}
 	if k.Manager == ManagerAWS {

@@ -252,8 +252,8 @@ func (s *Service) generateDataKey(ctx context.Context, p aws.Principal, region, 
 
 // GenerateRandom returns n (1 to 1024) random bytes.
 func (s *Service) GenerateRandom(ctx context.Context, p aws.Principal, region string, n int) ([]byte, error) {
-	if p.IsAnonymous() {
-		return nil, aws.ErrKMSAccessDenied(p.ARN, "kms:GenerateRandom", "*")
+	if err := s.authorize(ctx, p, ActionGenerateRandom, nil); err != nil {
+		return nil, err
 	}
 	if n < 1 || n > 1024 {
 		return nil, aws.ErrKMSNumberOfBytesRange(n)

@@ -102,8 +102,8 @@ type CreateKeyInput struct {
 
 // CreateKey creates an enabled symmetric key in the caller's account.
 func (s *Service) CreateKey(ctx context.Context, p aws.Principal, region string, in CreateKeyInput) (*Key, error) {
-	if p.IsAnonymous() {
-		return nil, aws.ErrKMSAccessDenied(p.ARN, ActionCreateKey, "*")
+	if err := s.authorize(ctx, p, ActionCreateKey, nil); err != nil {
+		return nil, err
 	}
 	tags, err := mergeTags(nil, in.Tags)
 	if err != nil {
@@ -177,8 +177,8 @@ type KeyListEntry struct {
 // ListKeys lists the keys of the caller's account in region (including keys
 // pending deletion, as AWS does), ordered by key id.
 func (s *Service) ListKeys(ctx context.Context, p aws.Principal, region string) ([]KeyListEntry, error) {
-	if p.IsAnonymous() {
-		return nil, aws.ErrKMSAccessDenied(p.ARN, "kms:ListKeys", "*")
+	if err := s.authorize(ctx, p, ActionListKeys, nil); err != nil {
+		return nil, err
 	}
 	prefix := keyPrefix(p.Account, region)
 	var out []KeyListEntry

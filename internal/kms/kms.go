@@ -44,7 +44,7 @@ type Service struct {
 	keyLocks   [64]sync.Mutex
 	aliasLocks [64]sync.Mutex
 	// materials caches opened key material (immutable once written) by
-	// materialKey, so a hot key costs one metadata read per operation and no
+	// materialCacheKey, so a hot key costs one metadata read per operation and no
 	// root-key decryption.
 	materials sync.Map // string → cipher.AEAD
 }
@@ -95,15 +95,25 @@ const (
 	ActionListGrants                      = "kms:ListGrants"
 	ActionRetireGrant                     = "kms:RetireGrant"
 	ActionRevokeGrant                     = "kms:RevokeGrant"
+	ActionListKeys                        = "kms:ListKeys"
+	ActionListAliases                     = "kms:ListAliases"
+	ActionGenerateRandom                  = "kms:GenerateRandom"
 )
 
 // authorize is the one place that decides whether p may perform action on
-// key k. For now principals of the key's own account may use it and nobody
-// else may (the same interim rule S3 applies to buckets). The policy engine
-// replaces this function with key-policy, grant and IAM evaluation; k.Policy
-// already holds the document it will evaluate.
+// key k, or, with k nil, an action on no particular key (CreateKey,
+// ListKeys, ListAliases, GenerateRandom: resource "*"). For now principals
+// of the key's own account may use it and nobody else may, and anonymous
+// callers may do nothing (the same interim rule S3 applies to buckets). The
+// policy engine replaces this function with key-policy, grant and IAM
+// evaluation; k.Policy already holds the document it will evaluate.
 func (s *Service) authorize(_ context.Context, p aws.Principal, action string, k *Key) error {
-	if p.IsAnonymous() || p.Account != k.Account {
+	switch {
+	case k == nil && p.IsAnonymous():
+		return aws.ErrKMSAccessDenied(p.ARN, action, "*")
+	case k == nil:
+		return nil
+	case p.IsAnonymous() || p.Account != k.Account:
 		return aws.ErrKMSAccessDenied(p.ARN, action, k.ARN)
 	}
 	return nil
