@@ -119,7 +119,7 @@ func (s *Service) bucketKeyForWrite(ctx context.Context, p aws.Principal, region
 // decrypting its blob through KMS when it is not cached.
 func (s *Service) bucketKeyForRead(ctx context.Context, p aws.Principal, region string, env *Envelope) ([]byte, error) {
 	now := s.clock.Now()
-	if bk := s.bucketKeys.getBlob(env.DataKey, now); bk != nil {
+	if bk := s.bucketKeys.getBlob(env.DataKey, now); bk != nil && bk.keyARN == env.KMSKeyARN {
 		if _, err := s.kms.CheckKey(ctx, p, region, env.KMSKeyARN, kms.ActionDecrypt); err != nil {
 			return nil, aws.KMSForS3(err)
 		}
