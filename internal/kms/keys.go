@@ -41,8 +41,16 @@ const (
 	MaxOnDemandRotations = 25
 )
 
-// Key is a symmetric encryption KMS key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT,
-// origin AWS_KMS). Its material is stored separately, sealed.
+// What every Ferry key is, for DescribeKey: Ferry implements symmetric
+// encryption keys with material it generates.
+const (
+	KeySpec  = "SYMMETRIC_DEFAULT"
+	KeyUsage = "ENCRYPT_DECRYPT"
+	Origin   = "AWS_KMS"
+)
+
+// Key is a symmetric encryption KMS key (KeySpec, KeyUsage and Origin
+// above). Its material is stored separately, sealed.
 type Key struct {
 	ID          string        `json:"id"`
 	ARN         string        `json:"arn"`

@@ -98,6 +98,7 @@ const (
 	ActionListKeys                        = "kms:ListKeys"
 	ActionListAliases                     = "kms:ListAliases"
 	ActionGenerateRandom                  = "kms:GenerateRandom"
+	ActionListKeyRotations                = "kms:ListKeyRotations"
 )
 
 // authorize is the one place that decides whether p may perform action on

@@ -332,6 +332,10 @@ func TestRotation(t *testing.T) {
 	if v := version(encrypt()); v != 5 {
 		t.Fatalf("rotated while disabled: version %d", v)
 	}
+	rot, err := f.svc.ListKeyRotations(ctx, alice, region, k.ID)
+	if err != nil || len(rot) != 4 || rot[0].Rotation != "ON_DEMAND" || rot[1].Rotation != "AUTOMATIC" {
+		t.Fatalf("ListKeyRotations = %+v, %v", rot, err)
+	}
 	for i, b := range blobs {
 		if _, err := f.svc.Decrypt(ctx, alice, region, b, EncryptionContext{"n": "1"}, ""); err != nil {
 			t.Errorf("blob %d (version %d) no longer decrypts: %v", i, version(b), err)

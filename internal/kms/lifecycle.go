@@ -147,6 +147,17 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, p aws.Principal, reg
 	return RotationStatus{Enabled: k.RotationEnabled, PeriodDays: k.RotationPeriodDays, NextRotation: k.NextRotation}, nil
 }
 
+// ListKeyRotations lists the rotations of a key's material, oldest first:
+// every version but the original one, with its date and whether it came
+// from automatic or on-demand rotation.
+func (s *Service) ListKeyRotations(ctx context.Context, p aws.Principal, region, keyRef string) ([]MaterialVersion, error) {
+	k, err := s.keyFor(ctx, p, region, keyRef, ActionListKeyRotations)
+	if err != nil {
+		return nil, err
+	}
+	return k.Versions[1:], nil
+}
+
 // RotateKeyOnDemand adds a new material version now; new encryptions use it
 // and old ciphertexts still decrypt with their own version. It returns the
 // new version number.
