@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/world"
 )
 
@@ -33,6 +34,7 @@ type serveOptions struct {
 	logLevel string
 	tlsCert  string
 	tlsKey   string
+	rootKey  string
 }
 
 func serveCmd() *cobra.Command {
@@ -59,6 +61,7 @@ that this works at once:
 	f.StringVar(&o.logLevel, "log-level", envOr("FERRY_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
+	f.StringVar(&o.rootKey, "root-key-file", "", "root key file (base64, mode 0600); default: env FERRY_ROOT_KEY, else <data-dir>/root.key, created on first start")
 	return cmd
 }
 
@@ -81,7 +84,11 @@ func serve(ctx context.Context, o serveOptions, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log})
+	rootKey := keyring.OptionsFromEnv(o.dataDir)
+	if o.rootKey != "" {
+		rootKey = keyring.Options{Path: o.rootKey}
+	}
+	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log, RootKey: rootKey})
 	if err != nil {
 		return err
 	}
