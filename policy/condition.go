@@ -187,7 +187,7 @@ func compileCondition(c Condition, vars bool) (condition, error) {
 }
 
 // splitARN splits an ARN into its six colon-separated fields; a value with
-// fewer fields is kept whole (it then only matches as a single field).
+// fewer fields is kept whole, and then only "*" matches anything.
 func splitARN(v string) []string {
 	parts := strings.SplitN(v, ":", 6)
 	if len(parts) != 6 {
@@ -359,7 +359,7 @@ func compare(rel opBase, x, y float64) bool {
 // matchARN matches x field by field against the six segment patterns.
 func matchARN(segs []pattern, x string, st *evalState) bool {
 	if len(segs) != 6 {
-		return segs[0].match(x, st)
+		return segs[0].kind == patAny
 	}
 	for i := 0; i < 5; i++ {
 		j := strings.IndexByte(x, ':')
