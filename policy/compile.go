@@ -19,6 +19,9 @@ func (p *parser) compile(rs *rawStatement) (Statement, *Error) {
 	for _, r := range p.resources(rs) {
 		s.resources = append(s.resources, compilePattern(r, true, p.vars, false))
 	}
+	if !rs.hasResourceElem { // trust policies: the resource is the role itself
+		s.resources = []pattern{compilePattern("*", true, false, false)}
+	}
 	if pr := rs.principal; rs.hasPrincipalElem || rs.hasNotPrincElem {
 		if rs.hasNotPrincElem {
 			pr = rs.notPrincipal

@@ -17,7 +17,7 @@ type Request struct {
 
 // crossAccount reports whether the resource belongs to another account.
 func (r *Request) crossAccount() bool {
-	return r.ResourceAccount != "" && r.ResourceAccount != r.Principal.Account
+	return r.ResourceAccount != "" && r.Principal.Account != "" && r.ResourceAccount != r.Principal.Account
 }
 
 // Named is a policy with the name explanations use for it:
