@@ -244,7 +244,11 @@ func TestEvaluateWildcardPrincipals(t *testing.T) {
 		{name: "anonymous and an account grant", req: get(anonymous, "k", acctA),
 			resource: doc(resStmt("A", "Allow", `{"AWS":"`+acctA+`"}`, "s3:GetObject", "arn:aws:s3:::b/*")), want: ImplicitDeny, missing: []Side{SideResource}},
 		{name: "anonymous, no bucket policy", req: get(anonymous, "k", acctA), want: ImplicitDeny, missing: []Side{SideResource}},
-		{name: "public read with condition", req: func() Request { r := get(anonymous, "k", acctA); r.Context = ContextOf("aws:SecureTransport", "false"); return r }(),
+		{name: "public read with condition", req: func() Request {
+			r := get(anonymous, "k", acctA)
+			r.Context = ContextOf("aws:SecureTransport", "false")
+			return r
+		}(),
 			resource: doc(resStmt("Public", "Allow", `"*"`, "s3:GetObject", "arn:aws:s3:::b/*"),
 				`{"Sid":"TLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`), want: ExplicitDeny},
 	})

@@ -39,7 +39,9 @@ func (k Kind) resourceBased() bool { return k == BucketPolicy || k == KeyPolicy 
 
 // iamFamily reports whether IAM (or STS, which shares IAM's validator)
 // validates documents of this kind.
-func (k Kind) iamFamily() bool { return k == Identity || k == Boundary || k == Session || k == TrustPolicy }
+func (k Kind) iamFamily() bool {
+	return k == Identity || k == Boundary || k == Session || k == TrustPolicy
+}
 
 // Size limits AWS enforces, in characters. IAM counts characters other than
 // white space; STS, S3 and KMS count every character.
