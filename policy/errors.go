@@ -44,6 +44,7 @@ const (
 	pBadVersion                      // Version that is not a known value
 	pLegacy                          // Effect casing, unparsable condition values
 	pSid                             // duplicate Sid
+	pSidChars                        // IAM: Sid with characters other than A-Z a-z 0-9
 	pNoStatement                     // no Statement element
 	pNoEffect                        // no Effect
 	pNoAction                        // no Action/NotAction
@@ -90,6 +91,8 @@ func iamMessage(k Kind, p problem, arg string) string {
 		return "The policy failed legacy parsing"
 	case pSid:
 		return "Statement IDs (SID) in a single policy must be unique."
+	case pSidChars:
+		return "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
 	case pNoAction:
 		return "Policy statement must contain actions."
 	case pNoResource:

@@ -42,7 +42,7 @@ func (p *parser) syntax(i int, m map[string]any) (rawStatement, *Error) {
 			return rs, p.fail(pSyntax, "", "%s: Sid is not a string", where)
 		}
 		if p.kind.iamFamily() && !alnum(rs.sid) {
-			return rs, p.fail(pSyntax, "", "%s: Sid %q has characters other than letters and digits", where, rs.sid)
+			return rs, p.fail(pSidChars, "", "%s: Sid %q has characters other than letters and digits", where, rs.sid)
 		}
 	}
 	if v, has := m["Effect"]; has {
