@@ -16,6 +16,8 @@ var (
 	rootA   = Principal{Type: Root, ARN: "arn:aws:iam::" + acctA + ":root", Account: acctA, UserID: acctA}
 	session = Principal{Type: AssumedRole, ARN: "arn:aws:sts::" + acctA + ":assumed-role/repl/s1", Account: acctA,
 		UserID: "AROAREPLEXAMPLE00001:s1", RoleARN: "arn:aws:iam::" + acctA + ":role/service/repl"}
+	fed = Principal{Type: FederatedUser, ARN: "arn:aws:sts::" + acctA + ":federated-user/alice", Account: acctA,
+		UserID: acctA + ":alice", RoleARN: alice.ARN}
 	bobB      = Principal{Type: User, ARN: "arn:aws:iam::" + acctB + ":user/bob", Account: acctB, UserID: "AIDABOBEXAMPLE000001"}
 	anonymous = Principal{Type: Anonymous}
 	s3Service = Principal{Type: Service, Service: "s3.amazonaws.com"}
@@ -185,6 +187,10 @@ func TestEvaluateBoundaryAndSession(t *testing.T) {
 			resource: doc(resStmt("S", "Allow", `{"AWS":"`+session.ARN+`"}`, "s3:PutObject", "arn:aws:s3:::b/*")), want: Allowed},
 		{name: "session deny", req: get(session, "k", acctA), identity: []string{all},
 			session: []string{doc(`{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}`)}, want: ExplicitDeny},
+		{name: "federated user: grant to the session ARN is direct", req: Request{Principal: fed, Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: acctA},
+			session: []string{readOnly}, resource: doc(resStmt("F", "Allow", `{"AWS":"`+fed.ARN+`"}`, "s3:PutObject", "arn:aws:s3:::b/*")), want: Allowed},
+		{name: "federated user: grant to the federating user is limited", req: Request{Principal: fed, Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: acctA},
+			session: []string{readOnly}, resource: doc(resStmt("U", "Allow", `{"AWS":"`+alice.ARN+`"}`, "s3:PutObject", "arn:aws:s3:::b/*")), want: ImplicitDeny, missing: []Side{SideSession}},
 		{name: "boundary and session across accounts", req: Request{Principal: session, Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: acctB},
 			identity: []string{all}, boundary: readOnly, session: []string{readOnly},
 			resource: doc(resStmt("S", "Allow", `{"AWS":"`+session.ARN+`"}`, "s3:PutObject", "arn:aws:s3:::b/*")), want: ImplicitDeny, missing: []Side{SideBoundary, SideSession}},

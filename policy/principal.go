@@ -35,7 +35,10 @@ type Principal struct {
 	UserID string
 	// RoleARN is, for a role session, the role's ARN
 	// (arn:aws:iam::A:role/path/R): aws:PrincipalArn, and what a policy
-	// naming the role matches.
+	// naming the role matches. For a federated user session
+	// (GetFederationToken) it is the ARN of the IAM user who federated: a
+	// resource policy naming that user matches the session, limited by the
+	// session policy as AWS documents.
 	RoleARN string
 	// Service is the service principal name (s3.amazonaws.com).
 	Service string
@@ -245,6 +248,9 @@ func (a *awsPrincipal) match(p *Principal) grantKind {
 	case awsUser, awsSession:
 		if p.ARN == a.value {
 			return grantDirect
+		}
+		if a.kind == awsUser && p.Type == FederatedUser && p.RoleARN == a.value {
+			return grantRole
 		}
 	case awsRole:
 		if p.Type == AssumedRole && p.RoleARN == a.value {
