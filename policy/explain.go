@@ -110,31 +110,44 @@ func (d Decision) why() string {
 // DenialReason is the tail AWS appends to "User: … is not authorized to
 // perform: …" for a denied decision: "because no identity-based policy allows
 // the s3:GetObject action" or "with an explicit deny in a resource-based
-// policy". It is "" for an allowed decision.
+// policy" (for a trust policy: "… no role trust policy …", "… in the role
+// trust policy"). It is "" for an allowed decision.
 func (d Decision) DenialReason() string {
 	switch d.Reason {
 	case ExplicitDeny:
 		side := d.Deciding[0].Side
-		article := "a"
-		if side == SideIdentity {
-			article = "an"
+		switch {
+		case d.trust() && side == SideResource:
+			return "with an explicit deny in the role trust policy"
+		case side == SideIdentity:
+			return "with an explicit deny in an identity-based policy"
 		}
-		return fmt.Sprintf("with an explicit deny in %s %s", article, side)
+		return "with an explicit deny in a " + side.String()
 	case ImplicitDeny:
 		side := SideIdentity
 		if len(d.Missing) > 0 {
 			side = d.Missing[0]
-			// AWS names the resource policy first when it is the one missing
-			// across accounts or for keys.
+			// AWS names the resource policy when it is the one missing
+			// across accounts or for keys and roles.
 			for _, m := range d.Missing {
 				if m == SideResource && (d.CrossAccount || d.Set.ResourceRequired) {
 					side = m
 				}
 			}
 		}
-		return fmt.Sprintf("because no %s allows the %s action", side, d.Request.Action)
+		name := side.String()
+		if side == SideResource && d.trust() {
+			name = "role trust policy"
+		}
+		return fmt.Sprintf("because no %s allows the %s action", name, d.Request.Action)
 	}
 	return ""
+}
+
+// trust reports whether the resource policy is a role trust policy.
+func (d Decision) trust() bool {
+	r := d.Set.Resource
+	return r != nil && r.Policy != nil && r.Policy.Kind == TrustPolicy
 }
 
 // AccessDeniedMessage is AWS's enhanced access-denied message for a denied

@@ -136,3 +136,25 @@ func TestMissingStatementShapes(t *testing.T) {
 		t.Errorf("no resource: %s", s)
 	}
 }
+
+func TestDenialReasonTrust(t *testing.T) {
+	trust := &Named{Name: "trust policy of role repl", Policy: mustParse(t, doc(`{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole"}`), TrustPolicy)}
+	req := Request{Principal: alice, Action: "sts:AssumeRole", Resource: session.RoleARN, ResourceAccount: acctA}
+	d := Evaluate(req, Set{Resource: trust, ResourceRequired: true})
+	if got, want := d.AccessDeniedMessage(false), "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/service/repl because no role trust policy allows the sts:AssumeRole action"; got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+	deny := &Named{Name: "trust", Policy: mustParse(t, doc(`{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}`), TrustPolicy)}
+	if got := Evaluate(req, Set{Resource: deny, ResourceRequired: true}).DenialReason(); got != "with an explicit deny in the role trust policy" {
+		t.Fatalf("explicit: %s", got)
+	}
+	if got := Evaluate(get(alice, "k", acctA), Set{}).DenialReason(); got != "because no identity-based policy allows the s3:GetObject action" {
+		t.Fatalf("identity: %s", got)
+	}
+	if got := Evaluate(get(alice, "k", acctA), Set{}).AccessDeniedMessage(true); !strings.Contains(got, `on resource: "arn:aws:s3:::b/k" because`) {
+		t.Fatalf("quoted: %s", got)
+	}
+	if got := Evaluate(get(anonymous, "k", acctA), Set{}).Explain(); !strings.Contains(got, "anonymous has no identity policies, so only a resource-based policy can allow it: there is no resource-based policy.") {
+		t.Fatalf("anonymous:\n%s", got)
+	}
+}
