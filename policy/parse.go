@@ -73,7 +73,56 @@ func decodeObject(doc string, kind Kind) (map[string]any, error) {
 	if !ok {
 		return nil, newError(kind, pJSON, "", "the document is not a JSON object")
 	}
+	if key, dup := duplicateKey(doc); dup {
+		// A repeated element would be read differently by different
+		// parsers (first or last wins), so Ferry refuses it. [Inf]
+		return nil, newError(kind, pSyntax, "", fmt.Sprintf("element %q appears twice in one object", key))
+	}
 	return m, nil
+}
+
+// duplicateKey reports the first key that appears twice in one JSON object
+// of doc, which is known to be valid JSON.
+func duplicateKey(doc string) (string, bool) {
+	dec := json.NewDecoder(strings.NewReader(doc))
+	type frame struct {
+		keys     map[string]bool
+		isObject bool
+		wantKey  bool
+	}
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		top := len(stack) - 1
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if top >= 0 && stack[top].isObject {
+					stack[top].wantKey = true
+				}
+				stack = append(stack, frame{isObject: t == '{', wantKey: t == '{', keys: map[string]bool{}})
+			default:
+				stack = stack[:top]
+			}
+			continue
+		case string:
+			if top >= 0 && stack[top].isObject && stack[top].wantKey {
+				if stack[top].keys[t] {
+					return t, true
+				}
+				stack[top].keys[t] = true
+				stack[top].wantKey = false
+				continue
+			}
+		}
+		if top >= 0 && stack[top].isObject {
+			stack[top].wantKey = true
+		}
+	}
 }
 
 // parser validates one document. Its checks run in stages, across all

@@ -90,6 +90,7 @@ func TestParseErrors(t *testing.T) {
 		{"principal in identity", Identity, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}`, CodeMalformedPolicyDocument, "Policy document should not specify a principal."},
 		{"unknown operator", Identity, `{"Version":"2012-10-17","Statement":{` + okStmt + `,"Condition":{"StringEqual":{"s3:prefix":"a"}}}}`, CodeMalformedPolicyDocument, "Syntax errors in policy."},
 		{"bad sid characters", Identity, `{"Version":"2012-10-17","Statement":{"Sid":"a-b",` + okStmt + `}}`, CodeMalformedPolicyDocument, "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
+		{"duplicate element", Identity, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Effect":"Allow","Action":"s3:*","Resource":"*"}}`, CodeMalformedPolicyDocument, "Syntax errors in policy."},
 		// Trust policies.
 		{"trust not json", TrustPolicy, `{`, CodeMalformedPolicyDocument, "This policy contains invalid Json"},
 		{"trust with resource", TrustPolicy, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}}`, CodeMalformedPolicyDocument, "Has prohibited field Resource"},
