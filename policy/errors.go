@@ -150,8 +150,6 @@ func s3Message(p problem, arg string) string {
 		return "The policy must contain a valid version string"
 	case pBadCondition:
 		return "Invalid Condition type : " + arg
-	case pSid:
-		return "Statement IDs (SID) must be unique"
 	}
 	return "Policies must be valid JSON and the first byte must be '{'"
 }

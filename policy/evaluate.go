@@ -44,7 +44,9 @@ type Set struct {
 	Resource *Named
 	// ResourceRequired makes the resource-based policy necessary even in
 	// the same account, as for KMS key policies and role trust policies:
-	// identity policies then count only where it grants the account.
+	// identity policies then count only where it grants the account. It is
+	// implied when Resource is a KeyPolicy or TrustPolicy; set it when the
+	// resource has no policy at all but needs one.
 	ResourceRequired bool
 }
 
@@ -149,6 +151,9 @@ type Decision struct {
 //     resource policy can allow them.
 func Evaluate(req Request, set Set) Decision {
 	st := evalState{req: &req}
+	if r := set.Resource; r != nil && r.Policy != nil && (r.Policy.Kind == KeyPolicy || r.Policy.Kind == TrustPolicy) {
+		set.ResourceRequired = true
+	}
 	d := Decision{Request: req, Set: set, CrossAccount: req.crossAccount()}
 	n := len(set.Identity) + len(set.Session)
 	if set.Boundary != nil {

@@ -209,6 +209,7 @@ func TestEvaluateKeyPolicy(t *testing.T) {
 	crossReq.Principal = bobB
 	runEval(t, []evalCase{
 		{name: "key policy enables IAM and IAM allows", req: decrypt, identity: []string{iamDecrypt}, resource: enableIAM, resKind: KeyPolicy, required: true, want: Allowed},
+		{name: "a key policy is required without saying so", req: decrypt, identity: []string{iamDecrypt}, resource: other, resKind: KeyPolicy, want: ImplicitDeny, missing: []Side{SideResource}},
 		{name: "key policy enables IAM, IAM silent", req: decrypt, resource: enableIAM, resKind: KeyPolicy, required: true, want: ImplicitDeny, missing: []Side{SideIdentity}},
 		{name: "key policy does not enable IAM", req: decrypt, identity: []string{iamDecrypt}, resource: other, resKind: KeyPolicy, required: true, want: ImplicitDeny, missing: []Side{SideResource}},
 		{name: "no key policy at all", req: decrypt, identity: []string{iamDecrypt}, required: true, want: ImplicitDeny, missing: []Side{SideResource}},
