@@ -1,7 +1,5 @@
 package policy
 
-import "fmt"
-
 // compile turns a validated statement into its evaluable form: patterns for
 // actions (case-insensitive) and resources (case-sensitive, with policy
 // variables under Version 2012-10-17), the principal set and conditions.
@@ -67,15 +65,4 @@ func compilePrincipals(pr Principals) *principalSet {
 		}
 	}
 	return ps
-}
-
-// String describes the statement's principals for explanations.
-func (pr Principals) String() string {
-	if pr == nil {
-		return ""
-	}
-	if v := pr.jsonValue(); v == "*" {
-		return "*"
-	}
-	return fmt.Sprint(map[string][]string(pr))
 }

@@ -307,3 +307,68 @@ func TestEvaluateVariablesAndContext(t *testing.T) {
 			identity: []string{doc(`{"Effect":"Allow","Action":"s3:Replicate*","Resource":"arn:aws:s3:::dst/*","Condition":{"StringLikeIfExists":{"s3:x-amz-server-side-encryption":["aws:kms","AES256"]}}}`)}, want: Allowed},
 	})
 }
+
+func TestEvaluateOtherPrincipalTypes(t *testing.T) {
+	web := Principal{Type: WebIdentity, Federated: "cognito-identity.amazonaws.com"}
+	canonical := bobB
+	canonical.CanonicalUser = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+	trust := func(principal string) string {
+		return doc(`{"Effect":"Allow","Principal":` + principal + `,"Action":"sts:AssumeRoleWithWebIdentity"}`)
+	}
+	webReq := Request{Principal: web, Action: "sts:AssumeRoleWithWebIdentity", Resource: session.RoleARN, ResourceAccount: acctA}
+	runEval(t, []evalCase{
+		{name: "web identity by provider", req: webReq, resource: trust(`{"Federated":"cognito-identity.amazonaws.com"}`), resKind: TrustPolicy, want: Allowed},
+		{name: "web identity, other provider", req: webReq, resource: trust(`{"Federated":"accounts.google.com"}`), resKind: TrustPolicy, want: ImplicitDeny, missing: []Side{SideResource}},
+		{name: "web identity excluded by NotPrincipal", req: webReq, resource: doc(`{"Effect":"Allow","Principal":"*","Action":"sts:*"}`, `{"Effect":"Deny","NotPrincipal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:*"}`), resKind: TrustPolicy, want: Allowed},
+		{name: "service excluded by NotPrincipal", req: get(s3Service, "k", acctA),
+			resource: doc(resStmt("P", "Allow", `"*"`, "s3:GetObject", "arn:aws:s3:::b/*"), `{"Effect":"Deny","NotPrincipal":{"Service":"s3.amazonaws.com"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}`), want: Allowed},
+		{name: "service not excluded", req: get(Principal{Type: Service, Service: "ec2.amazonaws.com"}, "k", acctA),
+			resource: doc(resStmt("P", "Allow", `"*"`, "s3:GetObject", "arn:aws:s3:::b/*"), `{"Effect":"Deny","NotPrincipal":{"Service":"s3.amazonaws.com"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}`), want: ExplicitDeny},
+		{name: "canonical user is the account", req: get(canonical, "k", acctA), identity: []string{doc(allowStmt("R", "s3:GetObject", "*"))},
+			resource: doc(resStmt("C", "Allow", `{"CanonicalUser":"`+canonical.CanonicalUser+`"}`, "s3:GetObject", "arn:aws:s3:::b/*")), want: Allowed},
+		{name: "NotPrincipal by unique id", req: get(alice, "k", acctA), identity: []string{doc(allowStmt("R", "s3:GetObject", "*"))},
+			resource: doc(`{"Effect":"Deny","NotPrincipal":{"AWS":["` + alice.UserID + `","` + acctA + `"]},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}`), want: Allowed},
+		{name: "NotPrincipal excludes root by account", req: get(rootA, "k", acctA),
+			resource: doc(`{"Effect":"Deny","NotPrincipal":{"AWS":"` + acctA + `"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}`), want: Allowed},
+	})
+}
+
+func TestPrincipalDisplayAndKeys(t *testing.T) {
+	tests := []struct {
+		p    Principal
+		want string
+	}{{alice, alice.ARN}, {s3Service, "s3.amazonaws.com"}, {Principal{Type: WebIdentity, Federated: "accounts.google.com"}, "accounts.google.com"}, {anonymous, "anonymous"}}
+	for _, tc := range tests {
+		if got := tc.p.Display(); got != tc.want {
+			t.Errorf("Display = %q, want %q", got, tc.want)
+		}
+	}
+	keys := map[string]string{"aws:principalarn": session.RoleARN, "aws:principalaccount": acctA, "aws:userid": session.UserID, "aws:principaltype": "AssumedRole"}
+	for k, want := range keys {
+		if got, ok := session.principalKey(k); !ok || got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if _, ok := session.principalKey("aws:username"); ok {
+		t.Error("a role session has no aws:username")
+	}
+	if got, ok := s3Service.principalKey("aws:principalservicename"); !ok || got != "s3.amazonaws.com" {
+		t.Errorf("service name = %q", got)
+	}
+	if _, ok := anonymous.principalKey("aws:principalarn"); ok {
+		t.Error("anonymous has no ARN")
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	_, err := Parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*"}}`, Identity)
+	if got := err.Error(); got != "MalformedPolicyDocument: Policy statement must contain resources. (statement #1: no Resource or NotResource)" {
+		t.Fatalf("Error() = %q", got)
+	}
+	if got := (&Error{Code: "C", Message: "m"}).Error(); got != "C: m" {
+		t.Fatalf("Error() = %q", got)
+	}
+	if Kind(42).String() != "Kind(42)" || Side(9).String() != "policy" {
+		t.Fatal("String of unknown values")
+	}
+}

@@ -118,16 +118,6 @@ func parseVariable(body string) token {
 	return t
 }
 
-// hasVars reports whether the pattern needs a request to resolve.
-func (p *pattern) hasVars() bool {
-	for _, t := range p.toks {
-		if t.kind == tVar {
-			return true
-		}
-	}
-	return false
-}
-
 // match reports whether s matches the pattern. Variables are resolved by st;
 // an unresolvable variable without a default never matches.
 func (p *pattern) match(s string, st *evalState) bool {

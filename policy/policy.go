@@ -64,9 +64,6 @@ func (s *Statement) Ref() string {
 	return "statement #" + itoa(s.Index+1)
 }
 
-// variables reports whether the policy substitutes policy variables.
-func (p *Policy) variables() bool { return p.Version == Version2012 }
-
 // MarshalJSON writes the document back as JSON that Parse accepts for the
 // same kind.
 func (p *Policy) MarshalJSON() ([]byte, error) {

@@ -57,10 +57,6 @@ func (p *Principal) hasIdentityPolicies() bool {
 	return p.Type != Anonymous && p.Type != Service && p.Type != WebIdentity && p.Type != ""
 }
 
-// isSession reports whether p is a temporary session whose ARN differs from
-// the identity that owns the policies.
-func (p *Principal) isSession() bool { return p.Type == AssumedRole || p.Type == FederatedUser }
-
 // principalARN is aws:PrincipalArn: the role ARN for a role session.
 func (p *Principal) principalARN() string {
 	if p.Type == AssumedRole && p.RoleARN != "" {
@@ -308,19 +304,6 @@ func (s *principalSet) excludes(p *Principal) bool {
 		}
 	}
 	return account && self && role
-}
-
-// chainARNs lists the ARNs that name p in a resource policy, most specific
-// first (used for suggestions).
-func (p *Principal) chainARNs() []string {
-	var out []string
-	if p.ARN != "" {
-		out = append(out, p.ARN)
-	}
-	if p.Type == AssumedRole && p.RoleARN != "" {
-		out = append(out, p.RoleARN)
-	}
-	return out
 }
 
 func isAccountID(s string) bool {
