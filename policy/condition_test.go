@@ -38,6 +38,7 @@ func TestConditionOperators(t *testing.T) {
 		{"StringNotEquals", k, v("a", "b"), one("a"), false},
 		{"StringNotEquals", k, v("a"), none, true},
 		{"StringEqualsIgnoreCase", k, v("Hello"), one("hELLO"), true},
+		{"StringEqualsIgnoreCase", k, v("Émile"), one("éMILE"), true},
 		{"StringNotEqualsIgnoreCase", k, v("Hello"), one("hELLO"), false},
 		{"StringNotEqualsIgnoreCase", k, v("Hello"), one("bye"), true},
 		{"StringLike", k, v("home/*"), one("home/alice/x"), true},

@@ -154,7 +154,8 @@ func (p *pattern) match(s string, st *evalState) bool {
 		if starTi < 0 || starSi >= len(s) {
 			return false
 		}
-		starSi++
+		_, n := utf8.DecodeRuneInString(s[starSi:]) // * spans whole characters
+		starSi += n
 		ti, si = starTi+1, starSi
 	}
 }
@@ -187,16 +188,20 @@ func (p *pattern) matchToken(t *token, s string, st *evalState) (int, bool) {
 	return 0, false
 }
 
-// equalFoldIf compares s with lower-case lit, ignoring ASCII case if fold.
+// equalFoldIf compares s with lower-case lit, ignoring case if fold (ASCII
+// fast path; Unicode case folding when either side is not ASCII).
 func equalFoldIf(s, lit string, fold bool) bool {
 	if !fold {
 		return s == lit
 	}
 	if len(s) != len(lit) {
-		return false
+		return strings.EqualFold(s, lit)
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf || lit[i] >= utf8.RuneSelf {
+			return strings.EqualFold(s, lit)
+		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
