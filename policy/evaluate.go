@@ -96,6 +96,8 @@ type PolicyResult struct {
 	Kind Kind
 	// Matched are the statements that applied (Allow and Deny).
 	Matched []StatementRef
+
+	policy *Policy
 }
 
 // Reason is why a decision came out as it did.
@@ -252,6 +254,7 @@ func evalPolicy(st *evalState, np Named, side Side, d *Decision) policyOutcome {
 		return out
 	}
 	res.Kind = np.Policy.Kind
+	res.policy = np.Policy
 	withBoundary := d.Set.Boundary != nil
 	for i := range np.Policy.Statements {
 		s := &np.Policy.Statements[i]
