@@ -372,3 +372,26 @@ func TestErrorText(t *testing.T) {
 		t.Fatal("String of unknown values")
 	}
 }
+
+// TestEvaluateConcurrent shares one parsed policy between goroutines, as
+// Ferry's services do (run with -race).
+func TestEvaluateConcurrent(t *testing.T) {
+	p := mustParse(t, bench10, Identity)
+	set := Set{Identity: []Named{{Name: "role policy", Policy: p}}}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			ok := true
+			for i := 0; i < 200; i++ {
+				req := Request{Principal: session, Action: "s3:ReplicateObject", Resource: "arn:aws:s3:::dst/k" + itoa(i), ResourceAccount: acctA}
+				ok = ok && Evaluate(req, set).Allowed
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if !<-done {
+			t.Fatal("a concurrent evaluation was denied")
+		}
+	}
+}
