@@ -352,6 +352,12 @@ func TestPrincipalDisplayAndKeys(t *testing.T) {
 	if _, ok := session.principalKey("aws:username"); ok {
 		t.Error("a role session has no aws:username")
 	}
+	if got, ok := s3Service.principalKey("aws:principalisawsservice"); !ok || got != "true" {
+		t.Errorf("service: PrincipalIsAWSService = %q", got)
+	}
+	if got, ok := alice.principalKey("aws:principalisawsservice"); !ok || got != "false" {
+		t.Errorf("user: PrincipalIsAWSService = %q", got)
+	}
 	if got, ok := s3Service.principalKey("aws:principalservicename"); !ok || got != "s3.amazonaws.com" {
 		t.Errorf("service name = %q", got)
 	}

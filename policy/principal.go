@@ -108,6 +108,11 @@ func (p *Principal) principalKey(lkey string) (string, bool) {
 		if p.Type == Service {
 			return p.Service, true
 		}
+	case "aws:principalisawsservice":
+		if p.Type == Service {
+			return "true", true
+		}
+		return "false", true
 	default:
 		const tagPrefix = "aws:principaltag/"
 		if len(lkey) > len(tagPrefix) && lkey[:len(tagPrefix)] == tagPrefix {
