@@ -104,6 +104,8 @@ func TestParseErrors(t *testing.T) {
 		// S3 bucket policies.
 		{"s3 empty body", BucketPolicy, ``, CodeMalformedPolicy, "Policies must be valid JSON and the first byte must be '{'"},
 		{"s3 array", BucketPolicy, `[]`, CodeMalformedPolicy, "Policies must be valid JSON and the first byte must be '{'"},
+		{"s3 bad json", BucketPolicy, `{"Version":`, CodeMalformedPolicy, "This policy contains invalid Json"},
+		{"s3 empty statement", BucketPolicy, `{"Version":"2012-10-17","Statement":[]}`, CodeMalformedPolicy, "Could not parse the policy: Statement is empty!"},
 		{"s3 empty object", BucketPolicy, `{}`, CodeMalformedPolicy, "Missing required field Statement"},
 		{"s3 unknown field", BucketPolicy, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Foo":1}]}`, CodeMalformedPolicy, "Unknown field Foo"},
 		{"s3 no principal", BucketPolicy, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`, CodeMalformedPolicy, "Missing required field Principal"},
