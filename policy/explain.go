@@ -224,11 +224,20 @@ func (d Decision) MissingStatements() []string {
 	}
 	out := make([]string, 0, len(d.Missing))
 	for _, s := range d.Missing {
-		where := s.String()
-		if s == SideResource && d.Set.Resource != nil {
-			where = d.Set.Resource.Name
+		var where string
+		switch {
+		case s == SideResource && d.Set.Resource != nil:
+			where = "the " + d.Set.Resource.Name
+		case s == SideResource:
+			where = "a resource-based policy on " + resourceText(d.Request.Resource)
+		case s == SideBoundary && d.Set.Boundary != nil:
+			where = "the permissions boundary " + d.Set.Boundary.Name
+		case s == SideSession:
+			where = "a session policy (passed when the session is created)"
+		default:
+			where = "an identity-based policy of " + d.Request.Principal.policyHolder()
 		}
-		out = append(out, fmt.Sprintf("add to the %s:\n%s", where, MissingStatement(d.Request, s)))
+		out = append(out, fmt.Sprintf("add to %s:\n%s", where, MissingStatement(d.Request, s)))
 	}
 	return out
 }

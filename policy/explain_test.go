@@ -30,6 +30,9 @@ func TestExplainCrossAccountMissingBucketPolicy(t *testing.T) {
 	if len(fixes) != 1 || !strings.HasPrefix(fixes[0], "add to the bucket policy of b:\n") {
 		t.Fatalf("fixes = %q", fixes)
 	}
+	if got := Evaluate(get(session, "k", acctA), Set{}).MissingStatements(); len(got) != 1 || !strings.HasPrefix(got[0], "add to an identity-based policy of "+session.RoleARN+":\n") {
+		t.Fatalf("identity fix = %q", got)
+	}
 	// The suggested statement, added to the bucket policy, allows the request.
 	stmt := strings.TrimPrefix(fixes[0], "add to the bucket policy of b:\n")
 	fixed := mustParse(t, doc(stmt), BucketPolicy)
