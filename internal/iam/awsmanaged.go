@@ -14,7 +14,7 @@ var awsManaged = map[string]*ManagedPolicy{}
 func init() {
 	for _, p := range []struct {
 		name, id, version, description, doc string
-		created, updated                     time.Time
+		created, updated                    time.Time
 	}{
 		{"AdministratorAccess", "ANPAIWMBCKSKIEE64ZLYK", "v1", "Provides full access to AWS services and resources.",
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
