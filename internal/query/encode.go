@@ -201,8 +201,9 @@ func (w *writer) leaf(name, text string) {
 	w.buf.WriteString("</" + name + ">\n")
 }
 
-// escape writes text with the five XML entities and character references
-// for carriage returns and tabs, so the text survives parsing unchanged.
+// escape writes text content: &, < and > as entities and carriage returns
+// as a character reference (so they survive parsing); quotes stay as they
+// are, which text content allows.
 func escape(b *bytes.Buffer, s string) {
 	for _, r := range s {
 		switch r {
@@ -212,14 +213,8 @@ func escape(b *bytes.Buffer, s string) {
 			b.WriteString("&lt;")
 		case '>':
 			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&apos;")
 		case '\r':
 			b.WriteString("&#xD;")
-		case '\t':
-			b.WriteString("&#x9;")
 		default:
 			b.WriteRune(r)
 		}

@@ -102,3 +102,8 @@ func asAWS(err error) *aws.Error {
 	return &aws.Error{Code: "ServiceFailure", Status: http.StatusInternalServerError,
 		Message: "The request processing has failed because of an unknown error, exception or failure.", Cause: err}
 }
+
+// ErrMissingAuthentication: an unsigned request to IAM or STS.
+func ErrMissingAuthentication() *aws.Error {
+	return aws.New("MissingAuthenticationToken", http.StatusForbidden, "Request is missing Authentication Token")
+}

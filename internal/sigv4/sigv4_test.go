@@ -237,7 +237,7 @@ func TestSessionToken(t *testing.T) {
 	}{
 		{tempToken, "", tempAKID},
 		{"other", "InvalidToken", tempAKID},
-		{"", "InvalidAccessKeyId", tempAKID}, // a temporary key without its token is unknown to S3
+		{"", "InvalidAccessKeyId", tempAKID},  // a temporary key without its token is unknown to S3
 		{tempToken, "InvalidToken", testAKID}, // a long-term key takes no token
 	} {
 		r := newClientRequest(t, "GET", "http://s3.example.com/bucket", nil, nil)
