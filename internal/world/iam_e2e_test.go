@@ -314,3 +314,26 @@ func wantAPIError(t *testing.T, err error, wantCode, wantMessage string) {
 		t.Fatalf("got %v, want %s: %s", err, wantCode, wantMessage)
 	}
 }
+
+// A presigned GetCallerIdentity URL (the identity proof Vault and EKS use)
+// is answered with the signer's identity.
+func TestPresignedGetCallerIdentity(t *testing.T) {
+	e := startIAMEnv(t)
+	ps, err := sts.NewPresignClient(e.sts(e.rootCreds("b"), "us-west-2")).PresignGetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(ps.Method, ps.URL, nil)
+	for k, v := range ps.SignedHeader {
+		req.Header[k] = v
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<Arn>arn:aws:iam::"+e.acct["b"]+":root</Arn>") {
+		t.Fatalf("%d\n%s", resp.StatusCode, body)
+	}
+}
