@@ -106,7 +106,7 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 		return CreateBucketResult{}, err
 	}
 	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
-		return CreateBucketResult{}, aws.New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
 	}
 	unlock := s.lock(in.Bucket, "")
 	defer unlock()
@@ -142,7 +142,7 @@ func validOwnership(v string) (string, error) {
 	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
 		return v, nil
 	}
-	return "", aws.InvalidArgument("Invalid x-amz-object-ownership header: "+v, "x-amz-object-ownership", v)
+	return "", aws.ErrInvalidObjectOwnership(v)
 }
 
 // HeadBucket checks that the bucket exists and the caller may read it.
