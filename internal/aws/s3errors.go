@@ -172,7 +172,9 @@ func ErrEmptyAccessKey() *Error {
 	return New("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; a non-empty Access Key (AKID) must be provided in the credential.")
 }
 
-// ErrUnsupportedAuth: an authorization mechanism other than SigV4.
+// ErrUnsupportedAuth: an authorization mechanism other than SigV4 (the
+// catalogue's row is SigV2; its use for a presigned URL whose X-Amz-Algorithm
+// is not AWS4-HMAC-SHA256 is [Inf] not in the catalogue).
 func ErrUnsupportedAuth() *Error {
 	return New("InvalidRequest", 400, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 }
