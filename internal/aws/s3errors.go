@@ -63,7 +63,9 @@ func ErrIllegalLocationConstraint(constraint string) *Error {
 	return Newf("IllegalLocationConstraintException", 400, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", constraint)
 }
 
-// ErrInvalidLocationConstraint: an unknown constraint, or us-east-1 sent explicitly.
+// ErrInvalidLocationConstraint: us-east-1 sent explicitly (the catalogue's
+// row), or a constraint naming a region Ferry does not serve ([Inf] not in the
+// catalogue for that situation).
 func ErrInvalidLocationConstraint(constraint string) *Error {
 	return New("InvalidLocationConstraint", 400, "The specified location-constraint is not valid").With("LocationConstraint", constraint)
 }
@@ -691,4 +693,10 @@ func ErrMissingObjectAttributes() *Error {
 // a non-negative integer. [Inf] not in the catalogue.
 func ErrInvalidDecodedContentLength(value string) *Error {
 	return InvalidArgument("Invalid x-amz-decoded-content-length", "x-amz-decoded-content-length", value)
+}
+
+// ErrInvalidCannedACL: an x-amz-acl value that is not a canned ACL. AWS sends
+// the Message element empty.
+func ErrInvalidCannedACL(value string) *Error {
+	return InvalidArgument("", "x-amz-acl", value)
 }

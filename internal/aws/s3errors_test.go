@@ -275,6 +275,8 @@ func s3Cases() []s3Case {
 			msg: "Object tags cannot be greater than 10", inf: true},
 		{name: "InvalidBucketAclWithObjectOwnership", err: ErrInvalidBucketAclWithObjectOwnership(), code: "InvalidBucketAclWithObjectOwnership", status: 400,
 			msg: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
+		{name: "invalid canned ACL", err: ErrInvalidCannedACL("bogus"), code: "InvalidArgument", status: 400,
+			msg: "", fields: []Field{s3Field("ArgumentName", "x-amz-acl"), s3Field("ArgumentValue", "bogus")}},
 		{name: "object ownership", err: ErrInvalidObjectOwnership("RandomValue"), code: "InvalidArgument", status: 400,
 			msg: "Invalid x-amz-object-ownership header: RandomValue", fields: []Field{s3Field("ArgumentName", "x-amz-object-ownership")}},
 		{name: "object ownership empty", err: ErrInvalidObjectOwnership(""), code: "InvalidArgument", status: 400,

@@ -105,6 +105,9 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
+	if in.ACL != "" && !cannedACLs[in.ACL] {
+		return CreateBucketResult{}, aws.ErrInvalidCannedACL(in.ACL)
+	}
 	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
 		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
 	}
@@ -133,6 +136,12 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 		return CreateBucketResult{}, err
 	}
 	return CreateBucketResult{Region: region}, nil
+}
+
+// cannedACLs are the values x-amz-acl accepts.
+var cannedACLs = map[string]bool{
+	"private": true, "public-read": true, "public-read-write": true, "authenticated-read": true,
+	"aws-exec-read": true, "bucket-owner-read": true, "bucket-owner-full-control": true, "log-delivery-write": true,
 }
 
 func validOwnership(v string) (string, error) {

@@ -73,6 +73,8 @@ func TestErrorBodyMatchesCatalogue(t *testing.T) {
 		{"XAmzContentSHA256Mismatch apostrophes", aws.ErrXAmzContentSHA256Mismatch("aa", "bb"),
 			decl + `<Error><Code>XAmzContentSHA256Mismatch</Code><Message>The provided 'x-amz-content-sha256' header does not match what was computed.</Message>` +
 				`<ClientComputedContentSHA256>aa</ClientComputedContentSHA256><S3ComputedContentSHA256>bb</S3ComputedContentSHA256>` + tail},
+		{"invalid canned ACL: empty Message", aws.ErrInvalidCannedACL("bogus"),
+			decl + `<Error><Code>InvalidArgument</Code><Message></Message><ArgumentName>x-amz-acl</ArgumentName><ArgumentValue>bogus</ArgumentValue>` + tail},
 		{"If-None-Match NotImplemented", aws.ErrIfNoneMatchNotImplemented(),
 			decl + `<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message>` +
 				`<Header>If-None-Match</Header><additionalMessage>We don't accept the provided value of If-None-Match header for this API</additionalMessage>` + tail},
