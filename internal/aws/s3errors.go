@@ -6,8 +6,11 @@ import (
 )
 
 // This file is S3's error table: codes, HTTP statuses and messages exactly as
-// AWS sends them (see the project's error catalogue). Extra elements are added
-// by the constructors' arguments, in AWS's order.
+// AWS sends them (see the project's error catalogue, spec/errors.md §2). Extra
+// elements are added by the constructors' arguments, in AWS's order. A
+// constructor whose doc comment says "[Inf] not in the catalogue" sends
+// wording the catalogue has no row for; verify it before relying on it.
+// s3errors_test.go pins every constructor to the catalogue's literal strings.
 
 // ErrInternalError is S3's generic server fault.
 func ErrInternalError() *Error {
