@@ -288,7 +288,9 @@ func ErrMetadataTooLarge(size int) *Error {
 		With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", "2048")
 }
 
-// ErrEntityTooLarge: an upload over the allowed size.
+// ErrEntityTooLarge: a PutObject or UploadPart over the allowed size. Its use
+// by sigv4 for an oversized non-S3 (KMS, IAM, STS) request body is [Inf] not
+// in the catalogue.
 func ErrEntityTooLarge(proposed, max int64) *Error {
 	return New("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size").
 		With("ProposedSize", strconv.FormatInt(proposed, 10)).With("MaxSizeAllowed", strconv.FormatInt(max, 10))
@@ -380,7 +382,9 @@ func ErrInvalidPartOrder(uploadID string) *Error {
 	return New("InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.").With("UploadId", uploadID)
 }
 
-// ErrPartNumberRange: a part number outside 1..10000.
+// ErrPartNumberRange: an UploadPart part number outside 1..10000 (the
+// catalogue's row). Its use for GetObject/HeadObject ?partNumber= out of range
+// is [Inf] not in the catalogue.
 func ErrPartNumberRange(value string) *Error {
 	return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", value)
 }
