@@ -106,6 +106,18 @@ type Destination struct {
 	Metrics                  *Metrics                  `xml:"Metrics" json:"metrics,omitempty"`
 }
 
+// ReplicaKmsKeyID is the key SSE-KMS replicas are encrypted with, "" if none.
+func (d *Destination) ReplicaKmsKeyID() string {
+	if d.EncryptionConfiguration == nil {
+		return ""
+	}
+	return d.EncryptionConfiguration.ReplicaKmsKeyID
+}
+
+// OwnerOverride reports whether replicas are owned by the destination
+// bucket's owner (AccessControlTranslation).
+func (d *Destination) OwnerOverride() bool { return d.AccessControlTranslation != nil }
+
 // AccessControlTranslation switches replica ownership to the destination
 // bucket owner; Owner is always "Destination".
 type AccessControlTranslation struct {
@@ -141,6 +153,18 @@ func (r *Rule) V2() bool { return r.Filter != nil }
 
 // Enabled reports whether the rule is Enabled.
 func (r *Rule) Enabled() bool { return r.Status == statusEnabled }
+
+// ReplicatesKMS reports whether the rule opts in to SSE-KMS and DSSE-KMS
+// objects (SseKmsEncryptedObjects Enabled).
+func (r *Rule) ReplicatesKMS() bool {
+	return r.SourceSelectionCriteria != nil && r.SourceSelectionCriteria.SseKmsEncryptedObjects.Enabled()
+}
+
+// ReplicatesReplicaModifications reports whether metadata changes made on
+// replicas go back through this rule (ReplicaModifications Enabled).
+func (r *Rule) ReplicatesReplicaModifications() bool {
+	return r.SourceSelectionCriteria != nil && r.SourceSelectionCriteria.ReplicaModifications.Enabled()
+}
 
 // priority is the rule's priority, 0 when absent.
 func (r *Rule) priority() int {

@@ -130,7 +130,7 @@ func (r *Rule) matches(op Op, o Object) bool {
 	var tags map[string]string
 	if op != OpDeleteMarker {
 		tags = o.Tags
-		if o.KMSEncrypted && !(r.SourceSelectionCriteria != nil && r.SourceSelectionCriteria.SseKmsEncryptedObjects.Enabled()) {
+		if o.KMSEncrypted && !r.ReplicatesKMS() {
 			return false
 		}
 	}
@@ -154,7 +154,7 @@ func (r *Rule) applies(op Op, o Object) bool {
 	case op == OpDeleteMarker:
 		return !r.V2() || r.DeleteMarkerReplication.Enabled()
 	case op == OpMetadata && o.Replica:
-		return r.SourceSelectionCriteria != nil && r.SourceSelectionCriteria.ReplicaModifications.Enabled()
+		return r.ReplicatesReplicaModifications()
 	}
 	return true
 }

@@ -147,3 +147,27 @@ func TestTargetStorageClass(t *testing.T) {
 		t.Fatalf("storage classes wrong: %+v", ts)
 	}
 }
+
+// TestWalkthroughMatch is scenario.md's step 7: an SSE-KMS object under
+// Tax/ goes to B's bucket, encrypted with Kd, owned by B, as STANDARD_IA.
+func TestWalkthroughMatch(t *testing.T) {
+	c, err := Parse([]byte(walkthrough))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := c.Match(OpPut, Object{Key: "Tax/2026.pdf", KMSEncrypted: true})
+	if len(ts) != 1 || ts[0].Bucket != "dst" {
+		t.Fatalf("targets: %+v", ts)
+	}
+	d := ts[0].Rule.Destination
+	if d.ReplicaKmsKeyID() != "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab" ||
+		!d.OwnerOverride() || d.Account != "222222222222" || ts[0].StorageClass("STANDARD") != "STANDARD_IA" {
+		t.Fatalf("destination: %+v", d)
+	}
+	if got := c.Match(OpPut, Object{Key: "Other/b.txt"}); len(got) != 0 {
+		t.Fatalf("Other/ replicated: %+v", got)
+	}
+	if got := c.Match(OpDeleteMarker, Object{Key: "Tax/2026.pdf"}); len(got) != 1 {
+		t.Fatalf("marker not replicated: %+v", got)
+	}
+}

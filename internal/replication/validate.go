@@ -39,8 +39,7 @@ func (r *Rule) validate(source string) error {
 	if err := r.Destination.validate(source); err != nil {
 		return err
 	}
-	if r.SourceSelectionCriteria != nil && r.SourceSelectionCriteria.SseKmsEncryptedObjects.Enabled() &&
-		(r.Destination.EncryptionConfiguration == nil || r.Destination.EncryptionConfiguration.ReplicaKmsKeyID == "") {
+	if r.ReplicatesKMS() && r.Destination.ReplicaKmsKeyID() == "" {
 		return errReplicaKey()
 	}
 	return nil
