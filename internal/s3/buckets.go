@@ -129,7 +129,7 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)
 	err = commit(batch)
-	s.buckets.forget(b.Name)
+	s.buckets.Forget(b.Name)
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
@@ -197,7 +197,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket stri
 	batch.Delete(bucketKey(bucket))
 	batch.Delete(accountBucketKey(b.Account, bucket))
 	err = commit(batch)
-	s.buckets.forget(bucket)
+	s.buckets.Forget(bucket)
 	if err != nil {
 		return err
 	}
@@ -333,6 +333,6 @@ func (s *Service) updateBucket(name string, fn func(*Bucket) error) error {
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(name), encode(b))
 	err = commit(batch)
-	s.buckets.forget(name)
+	s.buckets.Forget(name)
 	return err
 }
