@@ -106,8 +106,11 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
+	if in.ACL != "" && !cannedACLs[in.ACL] {
+		return CreateBucketResult{}, aws.ErrInvalidCannedACL(in.ACL)
+	}
 	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
-		return CreateBucketResult{}, aws.New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
 	}
 	unlock := s.lock(in.Bucket, "")
 	defer unlock()
@@ -136,6 +139,12 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	return CreateBucketResult{Region: region}, nil
 }
 
+// cannedACLs are the values x-amz-acl accepts.
+var cannedACLs = map[string]bool{
+	"private": true, "public-read": true, "public-read-write": true, "authenticated-read": true,
+	"aws-exec-read": true, "bucket-owner-read": true, "bucket-owner-full-control": true, "log-delivery-write": true,
+}
+
 func validOwnership(v string) (string, error) {
 	switch v {
 	case "":
@@ -143,7 +152,7 @@ func validOwnership(v string) (string, error) {
 	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
 		return v, nil
 	}
-	return "", aws.InvalidArgument("Invalid x-amz-object-ownership header: "+v, "x-amz-object-ownership", v)
+	return "", aws.ErrInvalidObjectOwnership(v)
 }
 
 // HeadBucket checks that the bucket exists and the caller may read it.
