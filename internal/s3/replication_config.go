@@ -15,6 +15,13 @@ const (
 	ActionGetReplication = "s3:GetReplicationConfiguration"
 )
 
+// replicationBucket loads a bucket and authorizes a replication
+// configuration action on it (the bucket ARN is the resource); the one call
+// to adapt when bucketFor's authorization question changes shape.
+func (s *Service) replicationBucket(ctx context.Context, p aws.Principal, bucket, action string) (*Bucket, error) {
+	return s.bucketFor(ctx, p, bucket, action, "")
+}
+
 // PutBucketReplication validates a ReplicationConfiguration document and
 // stores it with the bucket, replacing any earlier one. The checks run in the
 // order AWS reports them: bucket and permission, schema (MalformedXML),
@@ -22,7 +29,7 @@ const (
 // destination bucket (which may belong to another account: only its
 // existence and versioning are checked, as AWS does).
 func (s *Service) PutBucketReplication(ctx context.Context, p aws.Principal, bucket string, doc []byte) error {
-	if _, err := s.bucketFor(ctx, p, bucket, ActionPutReplication, ""); err != nil {
+	if _, err := s.replicationBucket(ctx, p, bucket, ActionPutReplication); err != nil {
 		return err
 	}
 	cfg, err := replication.Parse(doc)
@@ -69,7 +76,7 @@ func (s *Service) checkDestinations(cfg *replication.Configuration) error {
 // GetBucketReplication returns the stored configuration, with the rule IDs
 // S3 generated, or ReplicationConfigurationNotFoundError.
 func (s *Service) GetBucketReplication(ctx context.Context, p aws.Principal, bucket string) (*replication.Configuration, error) {
-	b, err := s.bucketFor(ctx, p, bucket, ActionGetReplication, "")
+	b, err := s.replicationBucket(ctx, p, bucket, ActionGetReplication)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +89,7 @@ func (s *Service) GetBucketReplication(ctx context.Context, p aws.Principal, buc
 // DeleteBucketReplication removes the configuration; deleting an absent one
 // succeeds too.
 func (s *Service) DeleteBucketReplication(ctx context.Context, p aws.Principal, bucket string) error {
-	b, err := s.bucketFor(ctx, p, bucket, ActionPutReplication, "")
+	b, err := s.replicationBucket(ctx, p, bucket, ActionPutReplication)
 	if err != nil {
 		return err
 	}
