@@ -28,6 +28,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/replication"
 )
 
 // Table prefixes of the key schema.
@@ -53,6 +54,9 @@ type Bucket struct {
 	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning      string `json:"versioning,omitempty"`
 	ObjectOwnership string `json:"objectOwnership,omitempty"`
+	// Replication is the bucket's replication configuration, nil when it has
+	// none. It is shared by cached copies of the record: replace, never modify.
+	Replication *replication.Configuration `json:"replication,omitempty"`
 }
 
 // Versioned reports whether new writes create new versions.
