@@ -35,6 +35,8 @@ type Service struct {
 	// shared: Bucket hands out copies.
 	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
+	// replicator receives new versions' replication work (SetReplicator).
+	replicator Replicator
 }
 
 // Config holds what a Service needs.

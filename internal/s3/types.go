@@ -121,6 +121,9 @@ type Version struct {
 	Checksum           *Checksum         `json:"cs,omitempty"`
 	Parts              []PartInfo        `json:"parts,omitempty"`
 	Data               []Segment         `json:"data,omitempty"`
+	// Replication is the version's replication state (x-amz-replication-status):
+	// nil when no rule matched it, REPLICA for a replica.
+	Replication *replication.State `json:"repl,omitempty"`
 }
 
 // IsNull reports whether this is the key's null version.
