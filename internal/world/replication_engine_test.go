@@ -67,7 +67,8 @@ func (g bucketPolicyGrant) Authorize(ctx context.Context, req replication.Access
 // complete, keep their version id and bytes, and the replica reports
 // REPLICA; a delete marker follows (DeleteMarkerReplication Enabled).
 // Objects under no/ go to a bucket without that grant and end FAILED
-// (§14 scenarios 10, 14, 23, 24), which the metrics count.
+// (§14 scenarios 10, 14, 23, 24), which the metrics count; a role that does
+// not trust s3.amazonaws.com fails with AssumeRoleNotPermitted (28).
 func TestReplicationEndToEnd(t *testing.T) {
 	e := startReplicationEnv(t, ReplicationConfig{Workers: 2, PollInterval: 20 * time.Millisecond,
 		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
@@ -162,6 +163,29 @@ func TestReplicationEndToEnd(t *testing.T) {
 	if err != nil || len(detail) != 1 || detail[0].FailureReason != replication.ReasonDstPutObjectNotPermitted {
 		t.Fatalf("failure detail %+v, %v", detail, err)
 	}
+	// A role that does not trust s3.amazonaws.com (§14 scenario 28).
+	other := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + acctA + `"},"Action":"sts:AssumeRole"}]}`
+	if _, err := iamA.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("not-s3"), AssumeRolePolicyDocument: aws.String(other)}); err != nil {
+		t.Fatal(err)
+	}
+	create(a, "e2e-repl-src2", "us-east-1")
+	if _, err := a.PutBucketReplication(ctx, &s3.PutBucketReplicationInput{Bucket: aws.String("e2e-repl-src2"),
+		ReplicationConfiguration: &types.ReplicationConfiguration{Role: aws.String("arn:aws:iam::" + acctA + ":role/not-s3"),
+			Rules: []types.ReplicationRule{rule("r", 1, "", "e2e-repl-ok")}}}); err != nil {
+		t.Fatal(err)
+	}
+	put2, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("e2e-repl-src2"), Key: aws.String("c"), Body: strings.NewReader("c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := waitStatus(t, a, "e2e-repl-src2", "c", types.ReplicationStatusPending); st != types.ReplicationStatusFailed {
+		t.Fatalf("status with an untrusting role %q, want FAILED", st)
+	}
+	_, detail, _ = e.w.Replication.Status(ctx, "e2e-repl-src2", "c", aws.ToString(put2.VersionId))
+	if len(detail) != 1 || detail[0].FailureReason != replication.ReasonAssumeRoleNotPermitted {
+		t.Fatalf("untrusting role: %+v", detail)
+	}
+
 	resp, err := http.Get(e.srv.URL + "/_ferry/metrics")
 	if err != nil {
 		t.Fatal(err)
