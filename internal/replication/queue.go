@@ -114,13 +114,18 @@ func (q *Queue) Lease(owner string, ttl time.Duration) (*Task, error) {
 	return found, nil
 }
 
-// Holds reports whether owner still holds t's lease.
+// Holds reports whether owner is still t's lessee: the task exists and no
+// other worker has leased it since. An expired lease that nobody took over
+// still counts, so a replication that outlives its lease (a large object)
+// settles instead of starting over; if another worker did take it over,
+// both may write the replica, which is idempotent, and the later lessee
+// settles.
 func (q *Queue) Holds(t *Task, owner string) (bool, error) {
 	cur, err := q.Get(t.Seq, t.Destination)
 	if err != nil || cur == nil {
 		return false, err
 	}
-	return cur.LeaseOwner == owner && cur.LeaseUntil.After(q.clock.Now()), nil
+	return cur.LeaseOwner == owner, nil
 }
 
 // Retry releases t's lease after a transient failure: the attempt is

@@ -49,12 +49,15 @@ func TestQueueLease(t *testing.T) {
 		t.Fatal("w1 should hold its lease")
 	}
 	clock.Advance(time.Minute + time.Second)
-	if held, _ := q.Holds(first, "w1"); held {
-		t.Fatal("an expired lease is not held")
+	if held, _ := q.Holds(first, "w1"); !held {
+		t.Fatal("an expired lease nobody took over is still w1's")
 	}
 	resumed, err := q2.Lease("w2", time.Minute)
 	if err != nil || resumed == nil || resumed.Key != "a" || resumed.LeaseOwner != "w2" {
 		t.Fatalf("resume after expiry = %+v, %v", resumed, err)
+	}
+	if held, _ := q.Holds(first, "w1"); held {
+		t.Fatal("w1 still holds a task w2 took over")
 	}
 }
 
