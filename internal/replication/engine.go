@@ -109,6 +109,9 @@ func (e *Engine) Metrics() *Collector { return e.metrics }
 // and its queue entries become durable together, or not at all.
 func (e *Engine) Enqueue(batch meta.Batch, w Work) {
 	now := e.cfg.Clock.Now()
+	if w.Created.IsZero() {
+		w.Created = now
+	}
 	for _, t := range w.Targets {
 		d := t.Rule.Destination
 		e.queue.Add(batch, &Task{

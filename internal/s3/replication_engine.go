@@ -131,7 +131,10 @@ func (s *Service) ReplicationBucket(_ context.Context, name string) (replication
 // WriteReplica writes r into bucket as a replica: the source's version id
 // (so its position among the key's versions is the source's), Last-Modified,
 // attributes and bytes, with status REPLICA. If that version is already
-// there (a retry after a crash) nothing is written.
+// there (a retry after a crash) nothing is written. The bytes are stored
+// as given: once versions record their encryption, this is where the
+// replica is encrypted as r.Encryption and r.KMSKeyID say (set by the
+// engine's Encryption seam, spec §3.3).
 func (s *Service) WriteReplica(_ context.Context, bucket string, r *replication.ObjectVersion, body io.Reader) error {
 	b, err := s.Bucket(bucket)
 	if aws.IsCode(err, "NoSuchBucket") {
