@@ -1,0 +1,90 @@
+package replication_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/s3"
+)
+
+// allowAll stands in for a destination bucket policy that grants the role
+// everything, so cross-account behaviour can be tested before internal/authz.
+var allowAll = authorizerFunc(func(context.Context, replication.AccessRequest) (replication.Decision, error) {
+	return replication.Decision{Allowed: true}, nil
+})
+
+// TestV1DeleteMarkers: under a V1 rule a user DELETE's marker is
+// replicated without any DeleteMarkerReplication element (scenario 15).
+func TestV1DeleteMarkers(t *testing.T) {
+	v1 := []byte(`<ReplicationConfiguration><Role>` + roleARN + `</Role><Rule><ID>v1</ID><Prefix></Prefix>` +
+		`<Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::dst</Bucket></Destination></Rule></ReplicationConfiguration>`)
+	f := newFixture(t, options{doc: v1})
+	f.put("k", "data", "")
+	if _, err := f.s3.DeleteObject(f.ctx, acctA, s3.DeleteObjectInput{Bucket: "src", Key: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	f.run()
+	if vs := f.dstVersions(acctA); len(vs) != 2 || !vs[0].DeleteMarker {
+		t.Fatalf("destination versions %+v, want the object and the marker", vs)
+	}
+}
+
+// TestTagsWithoutReadPermission: without s3:GetObjectVersionTagging the
+// object still replicates, without its tags (§3.2).
+func TestTagsWithoutReadPermission(t *testing.T) {
+	f := newFixture(t, options{authorizer: denyAction(replication.ActionGetObjectVersionTagging, false)})
+	vid := f.put("k", "data", "env=prod")
+	f.run()
+	r, err := f.version(acctA, "dst", "k", vid)
+	if err != nil || len(r.Tags) != 0 {
+		t.Fatalf("replica %+v, %v: want it without tags", r, err)
+	}
+	if st, _ := f.status("k", vid); st != replication.StatusCompleted {
+		t.Fatalf("status %s", st)
+	}
+}
+
+// TestOwnerOverride: with AccessControlTranslation the replica belongs to
+// the destination bucket's owner (§8.4); without the override permission
+// the write fails DstPutObjectNotPermitted.
+func TestOwnerOverride(t *testing.T) {
+	doc := []byte(`<ReplicationConfiguration><Role>` + roleARN + `</Role><Rule><ID>r1</ID><Priority>1</Priority><Filter/>` +
+		`<Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::dst</Bucket><Account>222222222222</Account>` +
+		`<AccessControlTranslation><Owner>Destination</Owner></AccessControlTranslation></Destination>` +
+		`<DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication></Rule></ReplicationConfiguration>`)
+	f := newFixture(t, options{dstOwner: acctB, doc: doc, authorizer: allowAll})
+	vid := f.put("k", "data", "")
+	f.run()
+	r, err := f.version(acctB, "dst", "k", vid)
+	if err != nil || r.Owner != acctB.Account {
+		t.Fatalf("replica %+v, %v: want it owned by %s", r, err, acctB.Account)
+	}
+
+	g := newFixture(t, options{dstOwner: acctB, doc: doc, authorizer: authorizerFunc(
+		func(_ context.Context, req replication.AccessRequest) (replication.Decision, error) {
+			return replication.Decision{Allowed: req.Action != replication.ActionObjectOwnerOverride}, nil
+		})})
+	vid = g.put("k", "data", "")
+	g.run()
+	if st, d := g.status("k", vid); st != replication.StatusFailed || d[0].FailureReason != replication.ReasonDstPutObjectNotPermitted {
+		t.Fatalf("without the override permission: %s %+v", st, d)
+	}
+}
+
+// TestConfigurationDeletedMidFlight: a queued version finishes under the
+// configuration it was written with (§12.7, "prefer finishing").
+func TestConfigurationDeletedMidFlight(t *testing.T) {
+	f := newFixture(t, options{})
+	vid := f.put("k", "data", "")
+	if err := f.s3.DeleteBucketReplication(f.ctx, acctA, "src"); err != nil {
+		t.Fatal(err)
+	}
+	f.run()
+	if st, _ := f.status("k", vid); st != replication.StatusCompleted {
+		t.Fatalf("status %s after the configuration was deleted", st)
+	}
+	if after := f.put("k", "later", ""); f.queued() != 0 {
+		t.Fatalf("version %s written after the deletion was queued", after)
+	}
+}
