@@ -32,8 +32,10 @@ type Failure struct {
 // Fail returns a permanent failure with a §6.2 reason.
 func Fail(reason string, err error) *Failure { return &Failure{Reason: reason, Err: err} }
 
+// Error is the reason followed by the diagnostic text.
 func (f *Failure) Error() string { return fmt.Sprintf("%s: %v", f.Reason, f.Err) }
 
+// Unwrap returns the underlying error.
 func (f *Failure) Unwrap() error { return f.Err }
 
 // asFailure reports whether err is a permanent failure.

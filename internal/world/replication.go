@@ -46,6 +46,7 @@ func (w *World) openReplication() {
 // s3.amazonaws.com, with aws:SourceAccount and aws:SourceArn (§8.5).
 type serviceAssumer struct{ sts *sts.Service }
 
+// AssumeRole implements replication.Assumer.
 func (a serviceAssumer) AssumeRole(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error) {
 	sess, err := a.sts.AssumeRoleAsService(ctx, "s3.amazonaws.com", roleARN, sourceAccount, sourceARN)
 	if err != nil {
