@@ -116,7 +116,7 @@ func (e *Engine) Enqueue(batch meta.Batch, w Work) {
 		d := t.Rule.Destination
 		e.queue.Add(batch, &Task{
 			Seq: w.Seq, SourceBucket: w.SourceBucket, SourceAccount: w.SourceAccount, SourceRegion: w.SourceRegion,
-			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, Size: w.Size, Created: w.Created,
+			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, Created: w.Created,
 			Role: w.Role, RuleID: t.Rule.ID, Destination: t.Bucket, DestinationAccount: d.Account,
 			StorageClass: d.StorageClass, OwnerOverride: d.OwnerOverride(), ReplicaKmsKeyID: d.ReplicaKmsKeyID(),
 			Enqueued: now,

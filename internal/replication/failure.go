@@ -8,16 +8,19 @@ import (
 // Failure reasons (spec §6.2) the engine and its seams produce. The names
 // are AWS's failureReason values, word for word.
 const (
-	ReasonAssumeRoleNotPermitted   = "AssumeRoleNotPermitted"
-	ReasonSrcGetObjectNotPermitted = "SrcGetObjectNotPermitted"
-	ReasonSrcVersionNotFound       = "SrcVersionNotFound"
-	ReasonSrcKmsKeyInvalidState    = "SrcKmsKeyInvalidState"
-	ReasonDstBucketNotFound        = "DstBucketNotFound"
-	ReasonDstBucketUnversioned     = "DstBucketUnversioned"
-	ReasonDstPutObjectNotPermitted = "DstPutObjectNotPermitted"
-	ReasonDstDelObjNotPermitted    = "DstDelObjNotPermitted"
-	ReasonDstKmsKeyNotFound        = "DstKmsKeyNotFound"
-	ReasonDstKmsKeyInvalidState    = "DstKmsKeyInvalidState"
+	ReasonAssumeRoleNotPermitted    = "AssumeRoleNotPermitted"
+	ReasonSrcGetObjectNotPermitted  = "SrcGetObjectNotPermitted"
+	ReasonSrcVersionNotFound        = "SrcVersionNotFound"
+	ReasonSrcKmsKeyInvalidState     = "SrcKmsKeyInvalidState"
+	ReasonSrcGetTaggingNotPermitted = "SrcGetTaggingNotPermitted"
+	ReasonDstBucketNotFound         = "DstBucketNotFound"
+	ReasonDstBucketUnversioned      = "DstBucketUnversioned"
+	ReasonDstPutObjectNotPermitted  = "DstPutObjectNotPermitted"
+	ReasonDstDelObjNotPermitted     = "DstDelObjNotPermitted"
+	ReasonDstKmsKeyNotFound         = "DstKmsKeyNotFound"
+	ReasonDstKmsKeyInvalidState     = "DstKmsKeyInvalidState"
+	ReasonDstPutTaggingNotPermitted = "DstPutTaggingNotPermitted"
+	ReasonDstVersionNotFound        = "DstVersionNotFound"
 )
 
 // Failure is a permanent failure of one replication: the destination ends

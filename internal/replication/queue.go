@@ -37,8 +37,11 @@ type Task struct {
 	Key           string        `json:"key"`
 	VersionID     string        `json:"vid"`
 	DeleteMarker  bool          `json:"dm,omitempty"`
-	Size          int64         `json:"size"`
-	Created       time.Time     `json:"created"`
+	// TagUpdate: copy the source version's current tags onto an existing
+	// replica instead of writing the replica.
+	TagUpdate bool      `json:"tags,omitempty"`
+	Size      int64     `json:"size"`
+	Created   time.Time `json:"created"`
 
 	Role               string `json:"role"`
 	RuleID             string `json:"rule,omitempty"`

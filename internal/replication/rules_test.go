@@ -88,3 +88,56 @@ func TestConfigurationDeletedMidFlight(t *testing.T) {
 		t.Fatalf("version %s written after the deletion was queued", after)
 	}
 }
+
+// TestTagUpdates: a tag change on a replicated source version reaches the
+// replica (scenario 21) and the source stays COMPLETED; with the replica
+// deleted by version id it fails DstVersionNotFound; an explicit deny of
+// s3:ReplicateTags fails it DstPutTaggingNotPermitted.
+func TestTagUpdates(t *testing.T) {
+	retag := func(f *fixture, vid string) {
+		t.Helper()
+		if _, err := f.s3.PutObjectTagging(f.ctx, acctA, "src", "k", vid, []s3.Tag{{Key: "env", Value: "prod"}}); err != nil {
+			t.Fatal(err)
+		}
+		if f.queued() != 1 {
+			t.Fatalf("%d tasks after retagging, want 1", f.queued())
+		}
+		f.run()
+	}
+
+	f := newFixture(t, options{})
+	vid := f.put("k", "data", "env=dev")
+	f.run()
+	retag(f, vid)
+	r, err := f.version(acctA, "dst", "k", vid)
+	if err != nil || len(r.Tags) != 1 || r.Tags[0].Value != "prod" {
+		t.Fatalf("replica %+v, %v: want env=prod", r, err)
+	}
+	if st, _ := f.status("k", vid); st != replication.StatusCompleted {
+		t.Fatalf("status %s after a tag update", st)
+	}
+	if _, err := f.s3.PutObjectTagging(f.ctx, acctA, "dst", "k", vid, nil); err != nil || f.queued() != 0 {
+		t.Fatalf("retagging the replica queued work: %v, %d", err, f.queued())
+	}
+
+	if _, err := f.s3.DeleteObject(f.ctx, acctA, s3.DeleteObjectInput{Bucket: "dst", Key: "k", VersionID: vid}); err != nil {
+		t.Fatal(err)
+	}
+	retag(f, vid)
+	if st, d := f.status("k", vid); st != replication.StatusFailed || d[0].FailureReason != replication.ReasonDstVersionNotFound {
+		t.Fatalf("replica gone: %s %+v", st, d)
+	}
+
+	g := newFixture(t, options{authorizer: authorizerFunc(func(ctx context.Context, req replication.AccessRequest) (replication.Decision, error) {
+		if req.Action == replication.ActionReplicateTags && req.Resource == "arn:aws:s3:::dst/k" {
+			return replication.Decision{Explicit: true}, nil
+		}
+		return replication.OwnerAuthorizer{}.Authorize(ctx, req)
+	})})
+	vid = g.put("k", "data", "")
+	g.run()
+	retag(g, vid)
+	if st, d := g.status("k", vid); st != replication.StatusFailed || d[0].FailureReason != replication.ReasonDstPutTaggingNotPermitted {
+		t.Fatalf("ReplicateTags denied: %s %+v", st, d)
+	}
+}

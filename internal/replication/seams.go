@@ -26,7 +26,10 @@ type Work struct {
 	VersionID    string
 	Seq          uint64
 	DeleteMarker bool
-	Size         int64
+	// TagUpdate marks a change of an already replicated version's tags
+	// (UpdateTargets), not a new version.
+	TagUpdate bool
+	Size      int64
 	// Created is the version's Last-Modified; replication latency counts from it.
 	Created time.Time
 	Targets []Target
@@ -158,6 +161,9 @@ type DestinationStore interface {
 	// idempotent: when that version already exists it returns nil and
 	// writes nothing.
 	WriteReplica(ctx context.Context, bucket string, r *ObjectVersion, body io.Reader) error
+	// PutReplicaTags replaces the tags of the replica with that version id;
+	// NoSuchVersion when it is gone.
+	PutReplicaTags(ctx context.Context, bucket, key, versionID string, tags []Tag) error
 }
 
 // Encryption is the seam for SSE and KMS (§3.3, §5, hops c and f of

@@ -95,6 +95,9 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 // returns nil when the replica is in place, a *Failure for a permanent
 // failure, and any other error for a transient one.
 func (e *Engine) replicate(ctx context.Context, t *Task) error {
+	if t.TagUpdate {
+		return e.replicateTags(ctx, t)
+	}
 	// a. S3 assumes the replication role.
 	session, err := e.cfg.Assumer.AssumeRole(ctx, t.Role, string(t.SourceAccount), t.SourceARN())
 	if err != nil {
@@ -251,4 +254,67 @@ func isDenied(err error) bool {
 // isNotFound reports that a source bucket, key or version is gone.
 func isNotFound(err error) bool {
 	return aws.IsCode(err, "NoSuchVersion") || aws.IsCode(err, "NoSuchKey") || aws.IsCode(err, "NoSuchBucket")
+}
+
+// replicateTags copies a source version's current tags onto its replica
+// (§12.5, §8.2): s3:GetObjectVersionTagging on the source
+// (SrcGetTaggingNotPermitted), s3:ReplicateTags on the destination, which
+// s3:ReplicateObject implies unless ReplicateTags is explicitly denied
+// (DstPutTaggingNotPermitted), and the replica must still be there
+// (DstVersionNotFound).
+func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
+	session, err := e.cfg.Assumer.AssumeRole(ctx, t.Role, string(t.SourceAccount), t.SourceARN())
+	if err != nil {
+		if isDenied(err) {
+			return Fail(ReasonAssumeRoleNotPermitted, err)
+		}
+		return fmt.Errorf("assume role %s: %w", t.Role, err)
+	}
+	src, body, err := e.cfg.Source.OpenForReplication(ctx, t.SourceBucket, t.Key, t.VersionID)
+	if err != nil {
+		if isNotFound(err) {
+			return Fail(ReasonSrcVersionNotFound, err)
+		}
+		return fmt.Errorf("read source %s/%s: %w", t.SourceBucket, t.Key, err)
+	}
+	if body != nil {
+		body.Close()
+	}
+	arn := objectARN(t.SourceBucket, t.Key)
+	d, err := e.authorize(ctx, session, ActionGetObjectVersionTagging, arn, t.SourceAccount, nil)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return Fail(ReasonSrcGetTaggingNotPermitted, denial(session, ActionGetObjectVersionTagging, arn, d))
+	}
+	dst, err := e.cfg.Destination.ReplicationBucket(ctx, t.Destination)
+	if errors.Is(err, ErrBucketNotFound) {
+		return Fail(ReasonDstBucketNotFound, err)
+	}
+	if err != nil {
+		return fmt.Errorf("destination bucket %s: %w", t.Destination, err)
+	}
+	arn = objectARN(t.Destination, t.Key)
+	tags, err := e.authorize(ctx, session, ActionReplicateTags, arn, dst.Account, nil)
+	if err != nil {
+		return err
+	}
+	if !tags.Allowed && !tags.Explicit {
+		obj, err := e.authorize(ctx, session, ActionReplicateObject, arn, dst.Account, nil)
+		if err != nil {
+			return err
+		}
+		tags.Allowed = obj.Allowed
+	}
+	if !tags.Allowed {
+		return Fail(ReasonDstPutTaggingNotPermitted, denial(session, ActionReplicateTags, arn, tags))
+	}
+	if err := e.cfg.Destination.PutReplicaTags(ctx, t.Destination, t.Key, t.VersionID, src.Tags); err != nil {
+		if isNotFound(err) {
+			return Fail(ReasonDstVersionNotFound, err)
+		}
+		return fmt.Errorf("tag replica %s/%s: %w", t.Destination, t.Key, err)
+	}
+	return nil
 }

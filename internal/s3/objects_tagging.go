@@ -64,8 +64,12 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	v.Tags = tags
 	batch := s.store.NewBatch()
 	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
+	queued := s.enqueueTagReplication(b, v, batch)
 	if err := commit(batch); err != nil {
 		return "", err
+	}
+	if queued {
+		s.replicator.Wake()
 	}
 	return shownVersionID(b, v), nil
 }

@@ -56,6 +56,24 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 	return true
 }
 
+// enqueueTagReplication queues, in the batch that retags a replicated
+// version, one task per destination that already holds its replica
+// (replication.UpdateTargets), and reports whether it queued any.
+func (s *Service) enqueueTagReplication(b *Bucket, v *Version, batch meta.Batch) bool {
+	if s.replicator == nil {
+		return false
+	}
+	targets := replication.UpdateTargets(b.Replication, v.Replication)
+	if len(targets) == 0 {
+		return false
+	}
+	s.replicator.Enqueue(batch, replication.Work{
+		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
+		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, TagUpdate: true, Created: s.clock.Now().UTC(), Targets: targets,
+	})
+	return true
+}
+
 func tagMap(tags []Tag) map[string]string {
 	if len(tags) == 0 {
 		return nil
@@ -174,6 +192,27 @@ func (s *Service) WriteReplica(_ context.Context, bucket string, r *replication.
 		s.removeData(v.Data)
 	}
 	return err
+}
+
+// PutReplicaTags replaces the tags of a replica version.
+func (s *Service) PutReplicaTags(_ context.Context, bucket, key, versionID string, tags []replication.Tag) error {
+	seq, ok := ParseVersionID(versionID)
+	if !ok {
+		return aws.ErrNoSuchVersion(key, versionID)
+	}
+	unlock := s.lock(bucket, key)
+	defer unlock()
+	v, err := s.versionAt(bucket, key, versionID, seq)
+	if err != nil {
+		return err
+	}
+	v.Tags = nil
+	for _, t := range tags {
+		v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
+	}
+	batch := s.store.NewBatch()
+	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
+	return commit(batch)
 }
 
 func (s *Service) hasVersion(bucket, key, versionID string, seq uint64) (bool, error) {
