@@ -11,6 +11,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // InlineLimit is the largest object kept inside its metadata record instead
@@ -28,6 +29,7 @@ type Service struct {
 	locks   [256]sync.Mutex
 	buckets bucketCache
 	log     *slog.Logger
+	sse     *sse.Service
 }
 
 // Config holds what a Service needs.
@@ -37,6 +39,8 @@ type Config struct {
 	Clock   aws.Clock
 	Regions []string
 	Logger  *slog.Logger
+	// SSE encrypts object bytes at rest; nil stores them in the clear.
+	SSE *sse.Service
 }
 
 // New builds the S3 service.
@@ -47,7 +51,7 @@ func New(c Config) *Service {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger}
+	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, sse: c.SSE}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {
 		s.regions[r] = true

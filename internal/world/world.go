@@ -84,7 +84,7 @@ func Open(cfg Config) (*World, error) {
 		return nil, err
 	}
 	w.IAM = iam.New(w.Store, cfg.Clock)
-	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger})
+	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger, SSE: w.SSE})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
 	w.HTTP = &httpd.Server{
 		Auth:  authenticator(verifier),
