@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/s3api"
 )
 
@@ -43,6 +44,8 @@ type Server struct {
 	Registry *prometheus.Registry
 	// IdleTimeout bounds how long a request body may stall (default BodyIdleTimeout).
 	IdleTimeout time.Duration
+	// KMS serves requests signed for service "kms" (nil: NotImplemented).
+	KMS *kmsapi.API
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -100,6 +103,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service := s.route(rec, r, reqID, hostID)
 	s.inflight.Dec()
 	op := info.Op
+	if service == "kms" {
+		op = kmsapi.Operation(r)
+	}
 	if op == "" {
 		op = "-"
 	}
@@ -119,6 +125,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		return "ferry"
 	}
 	auth, err := s.Auth(r)
+	if err != nil && s.KMS != nil && kmsapi.Operation(r) != "" {
+		s.KMS.WriteError(w, err)
+		return "kms"
+	}
 	if err != nil {
 		s.S3.WriteError(w, r, err, reqID, hostID)
 		return "s3"
@@ -131,10 +141,15 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 			Body: auth.Body, DecodedLength: auth.DecodedLength, Trailer: auth.Trailer,
 		}, reqID, hostID)
 		return "s3"
-	default:
-		s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
-		return auth.Service
+	case "kms":
+		if s.KMS == nil {
+			break
+		}
+		s.KMS.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID)
+		return "kms"
 	}
+	s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
+	return auth.Service
 }
 
 func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostID string) {

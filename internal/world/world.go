@@ -18,6 +18,7 @@ import (
 	"github.com/ferrystore/ferry/internal/iam"
 	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/kms"
+	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
 	"github.com/ferrystore/ferry/internal/s3"
@@ -89,6 +90,7 @@ func Open(cfg Config) (*World, error) {
 	w.HTTP = &httpd.Server{
 		Auth:  authenticator(verifier),
 		S3:    &s3api.API{S3: w.S3, Log: cfg.Logger, BaseDomains: cfg.Domains},
+		KMS:   &kmsapi.API{KMS: w.KMS, Log: cfg.Logger},
 		Admin: &adminAPI{w: w},
 		Log:   cfg.Logger,
 	}
