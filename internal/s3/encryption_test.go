@@ -448,3 +448,22 @@ func TestKMSCallCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataReadsMakeNoKMSCall: HEAD and a 304 answer need no key.
+func TestMetadataReadsMakeNoKMSCall(t *testing.T) {
+	f := newSSEFixture(t)
+	k := f.key(t)
+	out := f.put(t, "bkt", "o", []byte("data"), sse.Request{Mode: sse.ModeKMS, KMSKeyID: k.ID})
+	f.kms.reset()
+	head, err := f.s.GetObject(f.ctx, owner, GetObjectInput{Bucket: "bkt", Key: "o", Head: true})
+	if err != nil || head.Version.SSE.KMSKeyARN != k.ARN {
+		t.Fatalf("head: %v", err)
+	}
+	cond, err := f.s.GetObject(f.ctx, owner, GetObjectInput{Bucket: "bkt", Key: "o", Conditions: Conditions{IfNoneMatch: `"` + out.ETag + `"`}})
+	if err != nil || !cond.NotModified {
+		t.Fatalf("conditional get: %+v %v", cond, err)
+	}
+	if n := f.kms.generate.Load() + f.kms.decrypt.Load() + f.kms.check.Load(); n != 0 {
+		t.Fatalf("%d KMS calls", n)
+	}
+}

@@ -217,8 +217,11 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 	if err != nil {
 		return GetObjectOutput{}, err
 	}
+	// SSE-C keys are checked before anything about the object is told;
+	// other modes open their key (a KMS call) only when bytes are sent.
 	var key *sse.ObjectKey
-	if !in.Head || in.Customer != nil || (v.SSE != nil && v.SSE.Mode == sse.ModeC) {
+	sseC := in.Customer != nil || (v.SSE != nil && v.SSE.Mode == sse.ModeC)
+	if sseC {
 		if key, err = s.openObjectKey(ctx, p, b, v, in.Customer); err != nil {
 			return GetObjectOutput{}, err
 		}
@@ -237,6 +240,11 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 	if !in.Head {
 		if err := readableClass(v); err != nil {
 			return GetObjectOutput{}, err
+		}
+		if !sseC {
+			if key, err = s.openObjectKey(ctx, p, b, v, nil); err != nil {
+				return GetObjectOutput{}, err
+			}
 		}
 		off, n := int64(0), v.Size
 		if out.Range != nil {

@@ -280,6 +280,7 @@ func writeObjectHeaders(rq *Request, out s3.GetObjectOutput) {
 	h.Set("Accept-Ranges", "bytes")
 	setVersionID(rq, out.VersionID)
 	setEncryption(rq, v.SSE)
+	h.Del("x-amz-server-side-encryption-context") // sent by writes only
 	setContentHeaders(h, v)
 	for k, val := range v.Metadata {
 		h["X-Amz-Meta-"+k] = []string{val}
