@@ -45,6 +45,10 @@ func createGrant(c *call, in *sdk.CreateGrantInput) (any, error) {
 	if len(in.Operations) == 0 {
 		return nil, aws.ErrKMSValidation("1 validation error detected: Value null at 'operations' failed to satisfy constraint: Member must not be null")
 	}
+	if dryRun(in) {
+		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
+		return nil, err
+	}
 	g := kms.CreateGrantInput{KeyRef: ref, Name: str(in.Name), GranteePrincipal: grantee, RetiringPrincipal: str(in.RetiringPrincipal)}
 	for _, o := range in.Operations {
 		g.Operations = append(g.Operations, string(o))
@@ -127,6 +131,10 @@ func retireGrant(c *call, in *sdk.RetireGrantInput) (any, error) {
 	if ref == "" || id == "" {
 		return nil, aws.ErrKMSValidation("Either GrantToken or both KeyId and GrantId must be specified.")
 	}
+	if dryRun(in) {
+		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
+		return nil, err
+	}
 	return empty{}, c.kms.RetireGrant(c.ctx, c.p, c.region, ref, id)
 }
 
@@ -137,6 +145,10 @@ func revokeGrant(c *call, in *sdk.RevokeGrantInput) (any, error) {
 	}
 	id, err := required("grantId", in.GrantId)
 	if err != nil {
+		return nil, err
+	}
+	if dryRun(in) {
+		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
 		return nil, err
 	}
 	return empty{}, c.kms.RevokeGrant(c.ctx, c.p, c.region, ref, id)

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
@@ -58,8 +59,24 @@ func op[In any](fn func(c *call, in *In) (any, error)) handler {
 				return nil, errSerialization(err)
 			}
 		}
-		return fn(c, in)
+		out, err := fn(c, in)
+		if err == nil && dryRun(in) {
+			return nil, errDryRun()
+		}
+		return out, err
 	}
+}
+
+// dryRun reports whether an input's DryRun member is true. Operations with
+// lasting effects check it before acting; the others run and then answer
+// DryRunOperationException in place of their output.
+func dryRun(in any) bool {
+	f := reflect.ValueOf(in).Elem().FieldByName("DryRun")
+	return f.IsValid() && f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Bool()
+}
+
+func errDryRun() error {
+	return aws.New("DryRunOperationException", 400, "The request would have succeeded, but the DryRun option is set.")
 }
 
 var handlers = map[string]handler{}

@@ -113,3 +113,23 @@ func TestPagination(t *testing.T) {
 		t.Fatalf("second page: %v", out)
 	}
 }
+
+func TestDryRun(t *testing.T) {
+	a := newAPI(t)
+	_, out := do(t, a, "CreateKey", `{}`)
+	id := out["KeyMetadata"].(map[string]any)["KeyId"].(string)
+	status, out := do(t, a, "Encrypt", `{"KeyId":"`+id+`","Plaintext":"aGVsbG8=","DryRun":true}`)
+	if status != 400 || out["__type"] != "DryRunOperationException" {
+		t.Fatalf("Encrypt dry run: %d %v", status, out)
+	}
+	status, out = do(t, a, "CreateGrant", `{"KeyId":"`+id+`","GranteePrincipal":"arn:aws:iam::111111111111:root","Operations":["Decrypt"],"DryRun":true}`)
+	if status != 400 || out["__type"] != "DryRunOperationException" {
+		t.Fatalf("CreateGrant dry run: %d %v", status, out)
+	}
+	if _, out = do(t, a, "ListGrants", `{"KeyId":"`+id+`"}`); len(out["Grants"].([]any)) != 0 {
+		t.Fatalf("a dry run created a grant: %v", out)
+	}
+	if status, out = do(t, a, "Encrypt", `{"KeyId":"fake-key-id","Plaintext":"aGVsbG8=","DryRun":true}`); out["__type"] != "NotFoundException" {
+		t.Fatalf("dry run of a failing call: %d %v", status, out)
+	}
+}
