@@ -45,9 +45,12 @@ func (s *Service) newObjectKey(ctx context.Context, p aws.Principal, b *Bucket, 
 	if s.sse == nil {
 		return nil, nil, nil
 	}
-	if req.Mode == sse.ModeNone {
-		d := b.DefaultEncryption()
+	d := b.DefaultEncryption()
+	switch {
+	case req.Mode == sse.ModeNone:
 		req = sse.Request{Mode: sse.Mode(d.Algorithm), KMSKeyID: d.KMSKeyID, BucketKey: d.BucketKey}
+	case req.Mode == sse.ModeKMS && !req.BucketKey && !req.BucketKeySet:
+		req.BucketKey = d.BucketKey // the bucket's Bucket Key setting applies
 	}
 	if req.Mode != sse.ModeKMS {
 		req.BucketKey = false

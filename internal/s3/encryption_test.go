@@ -269,6 +269,14 @@ func TestBucketDefaultEncryption(t *testing.T) {
 	if out.SSE.Mode != sse.ModeKMS || out.SSE.KMSKeyARN != k.ARN || !out.SSE.BucketKey {
 		t.Fatalf("default aws:kms: %+v", out.SSE)
 	}
+	// aws:kms without the Bucket Key header takes the bucket's setting.
+	k2 := f.key(t)
+	if out := f.put(t, "bkt", "k2", []byte("x"), sse.Request{Mode: sse.ModeKMS, KMSKeyID: k2.ID}); out.SSE.KMSKeyARN != k2.ARN || !out.SSE.BucketKey {
+		t.Fatalf("aws:kms without the Bucket Key header: %+v", out.SSE)
+	}
+	if out := f.put(t, "bkt", "k3", []byte("x"), sse.Request{Mode: sse.ModeKMS, KMSKeyID: k2.ID, BucketKeySet: true}); out.SSE.BucketKey {
+		t.Fatalf("aws:kms with Bucket Key false: %+v", out.SSE)
+	}
 	// A request's own encryption wins over the default.
 	if out := f.put(t, "bkt", "s", []byte("s3"), sse.Request{Mode: sse.ModeS3}); out.SSE.Mode != sse.ModeS3 {
 		t.Fatalf("explicit AES256: %+v", out.SSE)

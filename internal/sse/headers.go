@@ -58,7 +58,8 @@ func RequestFromHeaders(h http.Header) (Request, error) {
 	default:
 		return Request{}, aws.ErrSSEInvalidValue(sse)
 	}
-	req := Request{Mode: ModeKMS, KMSKeyID: h.Get(hdrKMSKeyID), BucketKey: strings.EqualFold(h.Get(hdrBucketKey), "true")}
+	req := Request{Mode: ModeKMS, KMSKeyID: h.Get(hdrKMSKeyID), BucketKey: strings.EqualFold(h.Get(hdrBucketKey), "true"),
+		BucketKeySet: h.Get(hdrBucketKey) != ""}
 	if c := h.Get(hdrContext); c != "" {
 		raw, err := base64.StdEncoding.DecodeString(c)
 		if err == nil {
