@@ -97,11 +97,11 @@ func etagFor(env *sse.Envelope, md5 []byte) string {
 	return hex.EncodeToString(md5)
 }
 
-// hasPlainMD5 reports whether v's ETag (and its parts') are MD5s of the
-// plaintext, which reads can verify.
-func hasPlainMD5(v *Version) bool {
-	return v.SSE == nil || (v.SSE.Mode != sse.ModeKMS && v.SSE.Mode != sse.ModeC)
-}
+// md5Verified reports whether reads of v check its bytes against the MD5 in
+// its ETag. Objects in the clear are; encrypted objects need not, since
+// AES-GCM authenticates every 64 KiB package (and SSE-KMS and SSE-C ETags
+// are not MD5s anyway).
+func md5Verified(v *Version) bool { return v.SSE == nil }
 
 // GetBucketEncryption returns the bucket's default encryption.
 func (s *Service) GetBucketEncryption(ctx context.Context, p aws.Principal, bucket string) (BucketEncryption, error) {

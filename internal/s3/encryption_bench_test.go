@@ -51,8 +51,8 @@ func BenchmarkPut64MiB(b *testing.B) {
 }
 
 // BenchmarkGet64MiB compares a 64 MiB GetObject in the clear with SSE-S3 and
-// SSE-KMS. Plain and SSE-S3 reads verify the object's MD5 as they stream;
-// SSE-KMS has no MD5 ETag and relies on AES-GCM's authentication alone.
+// SSE-KMS. Reads in the clear verify the object's MD5 as they stream;
+// encrypted reads rely on AES-GCM's authentication instead.
 func BenchmarkGet64MiB(b *testing.B) {
 	f, plain, kmsReq := benchServices(b)
 	body := benchBody(b)

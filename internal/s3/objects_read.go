@@ -22,7 +22,7 @@ const VerifyBufferLimit = 8 << 20
 // the record does not say (then only the segment's own checks apply).
 func segmentMD5(v *Version, i int) string {
 	switch {
-	case !hasPlainMD5(v):
+	case !md5Verified(v):
 		return ""
 	case len(v.Parts) > 0 && len(v.Parts) == len(v.Data):
 		return v.Parts[i].ETag
