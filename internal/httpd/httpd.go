@@ -18,7 +18,9 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/kmsapi"
+	"github.com/ferrystore/ferry/internal/query"
 	"github.com/ferrystore/ferry/internal/s3api"
+	"github.com/ferrystore/ferry/internal/sigv4"
 )
 
 // Authenticated is what authentication established about a request.
@@ -35,10 +37,23 @@ type Authenticated struct {
 // Authenticator verifies a request's signature and yields its principal.
 type Authenticator func(r *http.Request) (Authenticated, error)
 
+// QueryService is a Query-protocol service (IAM, STS).
+type QueryService interface {
+	// Serve answers an authenticated request (body is the verified body)
+	// and returns the operation's name for metrics and logs.
+	Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) string
+	// WriteError answers with an error in the service's shape.
+	WriteError(w http.ResponseWriter, err error)
+}
+
 // Server routes requests to Ferry's services.
 type Server struct {
-	Auth     Authenticator
-	S3       *s3api.API
+	Auth Authenticator
+	S3   *s3api.API
+	// IAM and STS are global: they answer in every region.
+	IAM, STS QueryService
+	// Clock words clock-skew errors of the Query services (nil: system clock).
+	Clock    aws.Clock
 	Admin    http.Handler // served under /_ferry/admin/ for the admin principal
 	Log      *slog.Logger
 	Registry *prometheus.Registry
@@ -92,7 +107,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID, hostID := aws.NewRequestID(), aws.NewHostID()
 	w.Header().Set("x-amz-request-id", reqID)
 	w.Header().Set("x-amz-id-2", hostID)
-	w.Header().Set("Server", "Ferry")
+	w.Header().Set("Server", "AmazonS3") // as S3 sends it; other services drop these
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	info := &s3api.Info{}
 	r = r.WithContext(s3api.WithInfo(r.Context(), info))
@@ -100,12 +115,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = newIdleBody(w, r.Body, s.idleTimeout())
 	}
 	s.inflight.Inc()
-	service := s.route(rec, r, reqID, hostID)
+	service := s.route(rec, r, reqID, hostID, info)
 	s.inflight.Dec()
 	op := info.Op
-	if service == "kms" {
-		op = kmsapi.Operation(r)
-	}
 	if op == "" {
 		op = "-"
 	}
@@ -118,22 +130,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// route serves the request and returns the service label for metrics.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID string) string {
+// route serves the request and returns the service label for metrics; the
+// Query services name their operation in info (S3 fills it in itself).
+func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID string, info *s3api.Info) string {
 	if strings.HasPrefix(r.URL.Path, ReservedPrefix) {
+		w.Header().Set("Server", "Ferry")
 		s.serveFerry(w, r, reqID, hostID)
 		return "ferry"
 	}
 	auth, err := s.Auth(r)
 	if err != nil && s.KMS != nil && kmsapi.Operation(r) != "" {
+		dropS3Headers(w)
+		info.Op = kmsapi.Operation(r)
 		s.KMS.WriteError(w, err)
 		return "kms"
 	}
 	if err != nil {
+		if _, _, _, service, ok := sigv4.ParseScope(r); ok {
+			if q := s.queryService(service); q != nil {
+				dropS3Headers(w)
+				q.WriteError(w, query.AuthError(err, s.now()))
+				return service
+			}
+		}
 		s.S3.WriteError(w, r, err, reqID, hostID)
 		return "s3"
 	}
 	defer auth.Body.Close()
+	if q := s.queryService(auth.Service); q != nil {
+		dropS3Headers(w)
+		info.Op = q.Serve(w, r, auth.Principal, auth.Body)
+		return auth.Service
+	}
 	switch auth.Service {
 	case "", "s3":
 		s.S3.Serve(w, r, s3api.Auth{
@@ -145,11 +173,41 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		if s.KMS == nil {
 			break
 		}
+		dropS3Headers(w)
+		info.Op = kmsapi.Operation(r)
 		s.KMS.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID)
 		return "kms"
 	}
 	s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
 	return auth.Service
+}
+
+// dropS3Headers removes the S3-only response headers (request and host ids,
+// Server) for services that identify requests their own way.
+func dropS3Headers(w http.ResponseWriter) {
+	h := w.Header()
+	h.Del("x-amz-request-id")
+	h.Del("x-amz-id-2")
+	h.Del("Server")
+}
+
+// queryService returns the Query-protocol service named by a credential
+// scope's service, or nil.
+func (s *Server) queryService(service string) QueryService {
+	switch {
+	case service == "iam" && s.IAM != nil:
+		return s.IAM
+	case service == "sts" && s.STS != nil:
+		return s.STS
+	}
+	return nil
+}
+
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock.Now()
+	}
+	return time.Now()
 }
 
 func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostID string) {

@@ -161,11 +161,13 @@ func (a *API) WriteError(w http.ResponseWriter, err error) {
 // returns to those of JSON-protocol services.
 func authError(e *aws.Error) *aws.Error {
 	switch e.Code {
-	case "InvalidAccessKeyId":
+	case "InvalidAccessKeyId", "InvalidToken":
 		return aws.New("UnrecognizedClientException", 400, "The security token included in the request is invalid.")
+	case "ExpiredToken":
+		return aws.New("ExpiredTokenException", 400, "The security token included in the request is expired")
 	case "SignatureDoesNotMatch":
 		return aws.New("InvalidSignatureException", 400, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
-	case "AccessDenied", "ExpiredToken", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed", "InvalidToken":
+	case "AccessDenied", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed":
 		return aws.New(e.Code, 400, e.Message)
 	}
 	return e

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/replication"
 )
 
 // ValidBucketName applies S3's naming rules for general purpose buckets.
@@ -105,8 +106,11 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
+	if in.ACL != "" && !cannedACLs[in.ACL] {
+		return CreateBucketResult{}, aws.ErrInvalidCannedACL(in.ACL)
+	}
 	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
-		return CreateBucketResult{}, aws.New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
 	}
 	unlock := s.lock(in.Bucket, "")
 	defer unlock()
@@ -128,11 +132,17 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)
 	err = commit(batch)
-	s.buckets.forget(b.Name)
+	s.buckets.Forget(b.Name)
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
 	return CreateBucketResult{Region: region}, nil
+}
+
+// cannedACLs are the values x-amz-acl accepts.
+var cannedACLs = map[string]bool{
+	"private": true, "public-read": true, "public-read-write": true, "authenticated-read": true,
+	"aws-exec-read": true, "bucket-owner-read": true, "bucket-owner-full-control": true, "log-delivery-write": true,
 }
 
 func validOwnership(v string) (string, error) {
@@ -142,7 +152,7 @@ func validOwnership(v string) (string, error) {
 	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
 		return v, nil
 	}
-	return "", aws.InvalidArgument("Invalid x-amz-object-ownership header: "+v, "x-amz-object-ownership", v)
+	return "", aws.ErrInvalidObjectOwnership(v)
 }
 
 // HeadBucket checks that the bucket exists and the caller may read it.
@@ -196,7 +206,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket stri
 	batch.Delete(bucketKey(bucket))
 	batch.Delete(accountBucketKey(b.Account, bucket))
 	err = commit(batch)
-	s.buckets.forget(bucket)
+	s.buckets.Forget(bucket)
 	if err != nil {
 		return err
 	}
@@ -310,6 +320,9 @@ func (s *Service) PutBucketVersioning(ctx context.Context, p aws.Principal, buck
 		return err
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {
+		if status == versioningOff && b.Replication != nil {
+			return replication.ErrVersioningLocked()
+		}
 		b.Versioning = status
 		return nil
 	})
@@ -329,6 +342,6 @@ func (s *Service) updateBucket(name string, fn func(*Bucket) error) error {
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(name), encode(b))
 	err = commit(batch)
-	s.buckets.forget(name)
+	s.buckets.Forget(name)
 	return err
 }

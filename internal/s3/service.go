@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
+	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/sse"
 )
@@ -19,6 +20,9 @@ import (
 // metadata write and no file fsync.
 const InlineLimit = 128 << 10
 
+// bucketCacheLimit bounds the bucket record cache.
+const bucketCacheLimit = 10000
+
 // Service implements S3's operations for every region this server hosts.
 type Service struct {
 	store   meta.Store
@@ -27,7 +31,10 @@ type Service struct {
 	seq     Sequencer
 	regions map[string]bool
 	locks   [256]sync.Mutex
-	buckets bucketCache
+	// buckets caches decoded bucket records; every change to a bucket
+	// record calls buckets.Forget after its commit. Records in it are
+	// shared: Bucket hands out copies.
+	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
 	sse     *sse.Service
 }
@@ -51,7 +58,8 @@ func New(c Config) *Service {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, sse: c.SSE}
+	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, sse: c.SSE,
+		buckets: memo.New[string, *Bucket](bucketCacheLimit)}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {
 		s.regions[r] = true
@@ -99,9 +107,10 @@ func (s *Service) authorize(_ context.Context, p aws.Principal, action string, b
 // Bucket returns a bucket's record or NoSuchBucket. It does not authorize:
 // callers use it for routing (the bucket's region) and then authorize.
 func (s *Service) Bucket(name string) (*Bucket, error) {
-	cached, gen := s.buckets.get(name)
-	if cached != nil {
-		return cached, nil
+	cached, gen, ok := s.buckets.Get(name)
+	if ok {
+		cp := *cached
+		return &cp, nil
 	}
 	raw, err := s.store.Get(bucketKey(name))
 	if errors.Is(err, meta.ErrNotFound) {
@@ -114,7 +123,8 @@ func (s *Service) Bucket(name string) (*Bucket, error) {
 	if err := decode(raw, &b); err != nil {
 		return nil, aws.Internal(err)
 	}
-	s.buckets.put(name, &b, gen)
+	cp := b
+	s.buckets.Put(name, &cp, gen)
 	return &b, nil
 }
 

@@ -28,6 +28,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/sse"
 )
 
@@ -57,6 +58,9 @@ type Bucket struct {
 	// Encryption is the default encryption (PutBucketEncryption); nil means
 	// S3's default, SSE-S3.
 	Encryption *BucketEncryption `json:"encryption,omitempty"`
+	// Replication is the bucket's replication configuration, nil when it has
+	// none. It is shared by cached copies of the record: replace, never modify.
+	Replication *replication.Configuration `json:"replication,omitempty"`
 }
 
 // Versioned reports whether new writes create new versions.

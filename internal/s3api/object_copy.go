@@ -35,7 +35,7 @@ func parseCopySource(v string) (bucket, key, versionID string, err error) {
 		}
 		if vs, ok := q["versionId"]; ok {
 			if vs[0] == "" {
-				return "", "", "", aws.ErrEmptyVersionID()
+				return "", "", "", aws.ErrEmptyCopySourceVersionID()
 			}
 			versionID = vs[0]
 		}

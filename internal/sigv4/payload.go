@@ -24,6 +24,10 @@ func payloadHash(r *http.Request, a *authInfo) (string, error) {
 		if v := r.Header.Get("X-Amz-Content-Sha256"); v != "" {
 			return v, nil
 		}
+		if a.service != "s3" {
+			// Other services sign the body's hash even in presigned URLs.
+			return bufferAndHash(r)
+		}
 		return unsignedPayload, nil
 	}
 	v := r.Header.Get("X-Amz-Content-Sha256")
@@ -103,7 +107,7 @@ func attachChunked(res *Result, r *http.Request, body io.ReadCloser, cs *chunkSi
 	if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			return aws.InvalidArgument("Invalid x-amz-decoded-content-length", "x-amz-decoded-content-length", s)
+			return aws.ErrInvalidDecodedContentLength(s)
 		}
 		res.DecodedLength = n
 	}
