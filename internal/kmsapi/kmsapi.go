@@ -126,6 +126,9 @@ func (a *API) serve(r *http.Request, p aws.Principal, region string, body io.Rea
 		return nil, aws.New("UnknownOperationException", 400, "")
 	}
 	raw, err := io.ReadAll(io.LimitReader(body, maxBody+1))
+	if e, ok := aws.As(err); ok {
+		return nil, e // the verified body failed its payload hash
+	}
 	if err != nil {
 		return nil, errSerialization(err)
 	}
@@ -165,7 +168,7 @@ func authError(e *aws.Error) *aws.Error {
 		return aws.New("UnrecognizedClientException", 400, "The security token included in the request is invalid.")
 	case "ExpiredToken":
 		return aws.New("ExpiredTokenException", 400, "The security token included in the request is expired")
-	case "SignatureDoesNotMatch":
+	case "SignatureDoesNotMatch", "XAmzContentSHA256Mismatch":
 		return aws.New("InvalidSignatureException", 400, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	case "AccessDenied", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed":
 		return aws.New(e.Code, 400, e.Message)
