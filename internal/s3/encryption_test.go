@@ -475,3 +475,22 @@ func TestMetadataReadsMakeNoKMSCall(t *testing.T) {
 		t.Fatalf("%d KMS calls", n)
 	}
 }
+
+// TestBodyErrorsThroughEncryption: digest failures of the plaintext keep
+// their AWS errors when the body streams through the encryption.
+func TestBodyErrorsThroughEncryption(t *testing.T) {
+	f := newSSEFixture(t)
+	for _, size := range []int{1000, 1 << 20} {
+		body := bytes.Repeat([]byte("z"), size)
+		_, err := f.s.PutObject(f.ctx, owner, PutObjectInput{Bucket: "bkt", Key: "bad", Body: bytes.NewReader(body), Size: int64(size),
+			ContentMD5: base64.StdEncoding.EncodeToString(make([]byte, 16))})
+		wantS3Code(t, err, "BadDigest")
+		_, err = f.s.PutObject(f.ctx, owner, PutObjectInput{Bucket: "bkt", Key: "short", Body: bytes.NewReader(body[:size-1]), Size: int64(size)})
+		if err == nil {
+			t.Fatalf("size %d: a short body was stored", size)
+		}
+	}
+	if _, err := f.s.GetObject(f.ctx, owner, GetObjectInput{Bucket: "bkt", Key: "bad", Head: true}); !aws.IsCode(err, "NoSuchKey") {
+		t.Fatalf("a failed put left an object: %v", err)
+	}
+}
