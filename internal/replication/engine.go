@@ -32,7 +32,7 @@ type Config struct {
 	Assumer     Assumer
 	// Authorizer defaults to the interim OwnerAuthorizer.
 	Authorizer Authorizer
-	// Encryption defaults to the interim NoEncryption.
+	// Encryption defaults to MatrixEncryption (spec §3.3).
 	Encryption Encryption
 	// Workers is the number of concurrent replications (DefaultWorkers).
 	Workers int
@@ -71,7 +71,7 @@ func New(cfg Config) *Engine {
 		cfg.Authorizer = OwnerAuthorizer{}
 	}
 	if cfg.Encryption == nil {
-		cfg.Encryption = NoEncryption{}
+		cfg.Encryption = MatrixEncryption{}
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers

@@ -174,7 +174,7 @@ type flakyDest struct {
 	fail int
 }
 
-func (d *flakyDest) WriteReplica(ctx context.Context, bucket string, r *replication.ObjectVersion, body io.Reader) error {
+func (d *flakyDest) WriteReplica(ctx context.Context, session aws.Principal, bucket string, r *replication.ObjectVersion, body io.Reader) error {
 	d.mu.Lock()
 	fail := d.fail > 0
 	if fail {
@@ -184,7 +184,7 @@ func (d *flakyDest) WriteReplica(ctx context.Context, bucket string, r *replicat
 	if fail {
 		return errors.New("dial tcp: connection refused")
 	}
-	return d.DestinationStore.WriteReplica(ctx, bucket, r, body)
+	return d.DestinationStore.WriteReplica(ctx, session, bucket, r, body)
 }
 
 // crashStore can make commits fail without writing anything, as a crash

@@ -58,10 +58,13 @@ type ObjectVersion struct {
 	ChecksumAlgorithm, ChecksumValue, ChecksumType string
 	// Parts is the multipart layout (kept so ?partNumber and the ETag match).
 	Parts []PartLayout
-	// Encryption is the source's server-side encryption ("", "AES256",
-	// "aws:kms", "aws:kms:dsse") and KMSKeyID its key: filled by the S3
-	// service once SSE is stored on versions, read by the Encryption seam.
+	// Encryption is the server-side encryption ("" for none, "AES256",
+	// "aws:kms", "aws:kms:dsse", "SSE-C"), KMSKeyID the KMS key's ARN and
+	// BucketKey whether an S3 Bucket Key is used. Read from the source;
+	// for the replica, set by the Encryption seam (§3.3), "" meaning the
+	// destination bucket's default encryption.
 	Encryption, KMSKeyID string
+	BucketKey            bool
 }
 
 // PartLayout is one part of a multipart object.
@@ -127,10 +130,14 @@ func (OwnerAuthorizer) Authorize(_ context.Context, req AccessRequest) (Decision
 // Source is the source side of the S3 service, used with the engine's own
 // authorization checks (it does not authorize).
 type Source interface {
-	// OpenForReplication returns a source version and a reader of all its
-	// bytes (nil for a delete marker); errors are *aws.Error
-	// (NoSuchBucket, NoSuchVersion) or transient.
-	OpenForReplication(ctx context.Context, bucket, key, versionID string) (*ObjectVersion, io.ReadCloser, error)
+	// ReadReplicationVersion returns a source version's attributes; errors
+	// are *aws.Error (NoSuchBucket, NoSuchVersion) or transient.
+	ReadReplicationVersion(ctx context.Context, bucket, key, versionID string) (*ObjectVersion, error)
+	// OpenReplicationData returns a reader of all of an object version's
+	// bytes, decrypted with its key opened as session (KMS Decrypt as the
+	// role session, §12.4 c). KMS errors come back as S3 sends them
+	// (AccessDenied, KMS.DisabledException, …).
+	OpenReplicationData(ctx context.Context, session aws.Principal, bucket, key, versionID string) (io.ReadCloser, error)
 	// UpdateReplicationState changes the version's State with update and
 	// commits it, together with extra's writes, in one batch under the
 	// key's lock. It returns NoSuchVersion when the version is gone.
@@ -157,38 +164,24 @@ var ErrBucketNotFound = errors.New("replication: destination bucket not found")
 // authorized by the same Authorizer before WriteReplica is called.
 type DestinationStore interface {
 	ReplicationBucket(ctx context.Context, name string) (BucketInfo, error)
-	// WriteReplica writes r, with r's version id, into bucket. It is
-	// idempotent: when that version already exists it returns nil and
-	// writes nothing.
-	WriteReplica(ctx context.Context, bucket string, r *ObjectVersion, body io.Reader) error
+	// WriteReplica writes r, with r's version id, into bucket, encrypted as
+	// r.Encryption says (KMS called as session). It is idempotent: when
+	// that version already exists it returns nil and writes nothing.
+	WriteReplica(ctx context.Context, session aws.Principal, bucket string, r *ObjectVersion, body io.Reader) error
 	// PutReplicaTags replaces the tags of the replica with that version id;
 	// NoSuchVersion when it is gone.
 	PutReplicaTags(ctx context.Context, bucket, key, versionID string, tags []Tag) error
 }
 
-// Encryption is the seam for SSE and KMS (§3.3, §5, hops c and f of
-// §12.4): it checks the source key as the role session and decides the
-// replica's encryption. The interim NoEncryption refuses nothing: objects
-// carry no encryption in the version records yet.
+// Encryption is the seam for the replica's encryption (§3.3, hops c and f
+// of §12.4): it decides how the replica is encrypted and returns the
+// condition keys of the replica write (s3:x-amz-server-side-encryption,
+// s3:x-amz-server-side-encryption-aws-kms-key-id). A *Failure fails the
+// object. The KMS calls themselves (Decrypt with the source key, a data key
+// under the replica key) are made as the role session by the S3 service in
+// OpenReplicationData and WriteReplica, whose errors the worker maps to
+// SrcGetObjectNotPermitted, SrcKmsKeyInvalidState, DstKmsKeyNotFound,
+// DstKmsKeyInvalidState and DstPutObjectNotPermitted.
 type Encryption interface {
-	// CheckSource runs before the source bytes are read; a *Failure
-	// (SrcKmsKeyInvalidState, SrcGetObjectNotPermitted) fails the object.
-	CheckSource(ctx context.Context, session aws.Principal, src *ObjectVersion) error
-	// PrepareReplica runs before the replica write: it may set the
-	// replica's Encryption/KMSKeyID and returns the condition keys of the
-	// write (s3:x-amz-server-side-encryption…); a *Failure
-	// (DstKmsKeyNotFound, DstKmsKeyInvalidState, DstPutObjectNotPermitted)
-	// fails the object.
-	PrepareReplica(ctx context.Context, session aws.Principal, t *Task, replica *ObjectVersion) (map[string][]string, error)
-}
-
-// NoEncryption is the interim Encryption.
-type NoEncryption struct{}
-
-// CheckSource implements Encryption.
-func (NoEncryption) CheckSource(context.Context, aws.Principal, *ObjectVersion) error { return nil }
-
-// PrepareReplica implements Encryption.
-func (NoEncryption) PrepareReplica(context.Context, aws.Principal, *Task, *ObjectVersion) (map[string][]string, error) {
-	return nil, nil
+	PrepareReplica(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion) (map[string][]string, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -107,21 +108,20 @@ func (e *Engine) replicate(ctx context.Context, t *Task) error {
 		return fmt.Errorf("assume role %s: %w", t.Role, err)
 	}
 	// b, c. Read the source version as the role session.
-	src, body, err := e.cfg.Source.OpenForReplication(ctx, t.SourceBucket, t.Key, t.VersionID)
+	src, err := e.cfg.Source.ReadReplicationVersion(ctx, t.SourceBucket, t.Key, t.VersionID)
 	if err != nil {
-		if isNotFound(err) {
-			return Fail(ReasonSrcVersionNotFound, err)
-		}
-		return fmt.Errorf("read source %s/%s: %w", t.SourceBucket, t.Key, err)
-	}
-	if body != nil {
-		defer body.Close()
+		return srcFailure(t, err)
 	}
 	replica := *src
+	var body io.ReadCloser
 	if !t.DeleteMarker {
 		if err := e.readable(ctx, session, t, src, &replica); err != nil {
 			return err
 		}
+		if body, err = e.cfg.Source.OpenReplicationData(ctx, session, t.SourceBucket, t.Key, t.VersionID); err != nil {
+			return srcFailure(t, err)
+		}
+		defer body.Close()
 	}
 	// d. The destination bucket must exist and be versioned.
 	dst, err := e.cfg.Destination.ReplicationBucket(ctx, t.Destination)
@@ -134,25 +134,73 @@ func (e *Engine) replicate(ctx context.Context, t *Task) error {
 		return Fail(ReasonDstBucketUnversioned, fmt.Errorf("versioning is not enabled on bucket %s", t.Destination))
 	}
 	// e, f. The replica's encryption, then the write permissions.
-	if err := e.writable(ctx, session, t, dst, &replica); err != nil {
+	if err := e.writable(ctx, session, t, dst, src, &replica); err != nil {
 		return err
 	}
 	// g. Write the replica with the source's version id (idempotent).
-	if err := e.cfg.Destination.WriteReplica(ctx, t.Destination, &replica, body); err != nil {
-		switch {
-		case errors.Is(err, ErrBucketNotFound) || aws.IsCode(err, "NoSuchBucket"):
-			return Fail(ReasonDstBucketNotFound, err)
-		case isDenied(err):
-			return Fail(writeReason(t), err)
-		}
-		return fmt.Errorf("write replica %s/%s: %w", t.Destination, t.Key, err)
+	if err := e.cfg.Destination.WriteReplica(ctx, session, t.Destination, &replica, body); err != nil {
+		return dstFailure(t, err)
 	}
 	return nil
 }
 
+// srcFailure classifies an error reading the source version: gone
+// (SrcVersionNotFound), its KMS key unusable (SrcKmsKeyInvalidState), any
+// other client error, KMS access denied included (SrcGetObjectNotPermitted,
+// §6.2 note), else transient.
+func srcFailure(t *Task, err error) error {
+	if _, ok := asFailure(err); ok {
+		return err
+	}
+	e, ok := aws.As(err)
+	switch {
+	case isNotFound(err):
+		return Fail(ReasonSrcVersionNotFound, err)
+	case ok && isKMSKeyState(e.Code):
+		return Fail(ReasonSrcKmsKeyInvalidState, err)
+	case ok && e.Status >= 400 && e.Status < 500:
+		return Fail(ReasonSrcGetObjectNotPermitted, err)
+	}
+	return fmt.Errorf("read source %s/%s: %w", t.SourceBucket, t.Key, err)
+}
+
+// dstFailure classifies an error writing the replica: no bucket
+// (DstBucketNotFound), no replica key (DstKmsKeyNotFound), a disabled or
+// pending-deletion key (DstKmsKeyInvalidState), any other client error, KMS
+// access denied included (DstPutObjectNotPermitted or, for a marker,
+// DstDelObjNotPermitted), else transient.
+func dstFailure(t *Task, err error) error {
+	if _, ok := asFailure(err); ok {
+		return err
+	}
+	e, ok := aws.As(err)
+	switch {
+	case errors.Is(err, ErrBucketNotFound) || aws.IsCode(err, "NoSuchBucket"):
+		return Fail(ReasonDstBucketNotFound, err)
+	case ok && e.Code == "KMS.NotFoundException":
+		return Fail(ReasonDstKmsKeyNotFound, err)
+	case ok && isKMSKeyState(e.Code):
+		return Fail(ReasonDstKmsKeyInvalidState, err)
+	case ok && e.Status >= 400 && e.Status < 500:
+		return Fail(writeReason(t), err)
+	}
+	return fmt.Errorf("write replica %s/%s: %w", t.Destination, t.Key, err)
+}
+
+// isKMSKeyState reports KMS's answers for a key that exists but cannot be
+// used (for the source, a missing key is also a key-state problem).
+func isKMSKeyState(code string) bool {
+	switch code {
+	case "KMS.DisabledException", "KMS.KMSInvalidStateException", "KMS.NotFoundException":
+		return true
+	}
+	return false
+}
+
 // readable checks the source-side permissions of an object version: it
 // fails without s3:GetObjectVersionForReplication and drops the tags
-// without s3:GetObjectVersionTagging (§8.2, not a failure).
+// without s3:GetObjectVersionTagging (§8.2, not a failure). The source key
+// is checked when the bytes are opened, by KMS.
 func (e *Engine) readable(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion) error {
 	arn := objectARN(t.SourceBucket, t.Key)
 	d, err := e.authorize(ctx, session, ActionGetObjectVersionForReplication, arn, t.SourceAccount, nil)
@@ -171,15 +219,15 @@ func (e *Engine) readable(ctx context.Context, session aws.Principal, t *Task, s
 			replica.Tags = nil
 		}
 	}
-	return e.cfg.Encryption.CheckSource(ctx, session, src)
+	return nil
 }
 
 // writable prepares the replica (encryption, storage class, owner) and
 // checks the destination-side permissions: s3:ReplicateObject (or
 // s3:ReplicateDelete for a delete marker), the owner override, and
 // s3:ReplicateTags, whose explicit denial drops the tags (§3.2).
-func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, dst BucketInfo, replica *ObjectVersion) error {
-	keys, err := e.cfg.Encryption.PrepareReplica(ctx, session, t, replica)
+func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, dst BucketInfo, src, replica *ObjectVersion) error {
+	keys, err := e.cfg.Encryption.PrepareReplica(ctx, session, t, src, replica)
 	if err != nil {
 		return err
 	}
@@ -270,15 +318,9 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 		}
 		return fmt.Errorf("assume role %s: %w", t.Role, err)
 	}
-	src, body, err := e.cfg.Source.OpenForReplication(ctx, t.SourceBucket, t.Key, t.VersionID)
+	src, err := e.cfg.Source.ReadReplicationVersion(ctx, t.SourceBucket, t.Key, t.VersionID)
 	if err != nil {
-		if isNotFound(err) {
-			return Fail(ReasonSrcVersionNotFound, err)
-		}
-		return fmt.Errorf("read source %s/%s: %w", t.SourceBucket, t.Key, err)
-	}
-	if body != nil {
-		body.Close()
+		return srcFailure(t, err)
 	}
 	arn := objectARN(t.SourceBucket, t.Key)
 	d, err := e.authorize(ctx, session, ActionGetObjectVersionTagging, arn, t.SourceAccount, nil)

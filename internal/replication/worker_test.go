@@ -185,11 +185,15 @@ func TestCrashResumeNoDoubleWrite(t *testing.T) {
 	if err != nil || task == nil {
 		t.Fatal(task, err)
 	}
-	src, body, err := f.s3.OpenForReplication(f.ctx, "src", "k", vid)
+	src, err := f.s3.ReadReplicationVersion(f.ctx, "src", "k", vid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s3.WriteReplica(f.ctx, "dst", src, body); err != nil {
+	body, err := f.s3.OpenReplicationData(f.ctx, acctA, "src", "k", vid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s3.WriteReplica(f.ctx, acctA, "dst", src, body); err != nil {
 		t.Fatal(err)
 	}
 	body.Close()

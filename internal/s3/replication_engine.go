@@ -9,6 +9,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // This file is the S3 service's side of the replication engine: the hook
@@ -41,9 +42,9 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 	if v.DeleteMarker {
 		op = replication.OpDeleteMarker
 	}
-	// KMSEncrypted stays false until versions record their encryption: then
-	// SSE-KMS and DSSE-KMS versions match only rules that opt in.
-	targets := b.Replication.Match(op, replication.Object{Key: v.Key, Tags: tagMap(v.Tags), StorageClass: v.StorageClass})
+	kmsEncrypted := v.SSE != nil && v.SSE.Mode == sse.ModeKMS // SSE-KMS matches only rules that opt in
+	targets := b.Replication.Match(op, replication.Object{Key: v.Key, Tags: tagMap(v.Tags), StorageClass: v.StorageClass,
+		KMSEncrypted: kmsEncrypted})
 	if len(targets) == 0 {
 		return false
 	}
@@ -85,20 +86,39 @@ func tagMap(tags []Tag) map[string]string {
 	return m
 }
 
-// OpenForReplication returns a version's replicable attributes and a
-// verified reader of all its bytes (nil for a delete marker).
-func (s *Service) OpenForReplication(_ context.Context, bucket, key, versionID string) (*replication.ObjectVersion, io.ReadCloser, error) {
+// ReadReplicationVersion returns a version's replicable attributes.
+func (s *Service) ReadReplicationVersion(_ context.Context, bucket, key, versionID string) (*replication.ObjectVersion, error) {
 	if _, err := s.Bucket(bucket); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	v, err := s.getVersion(bucket, key, versionID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if v.DeleteMarker {
-		return toReplica(v), nil, nil
+	return toReplica(v), nil
+}
+
+// OpenReplicationData returns a verified reader of all of a version's
+// bytes, decrypted with its key opened as session: for SSE-KMS, KMS Decrypt
+// as the role session via s3.<source region>.amazonaws.com. SSE-C objects
+// cannot be opened without the customer's key, which Ferry does not keep.
+func (s *Service) OpenReplicationData(ctx context.Context, session aws.Principal, bucket, key, versionID string) (io.ReadCloser, error) {
+	b, err := s.Bucket(bucket)
+	if err != nil {
+		return nil, err
 	}
-	return toReplica(v), s.openVerified(v, 0, v.Size), nil
+	v, err := s.getVersion(bucket, key, versionID)
+	if err != nil {
+		return nil, err
+	}
+	if v.SSE != nil && v.SSE.Mode == sse.ModeC {
+		return nil, replication.Fail(replication.ReasonSrcGetObjectNotPermitted, errors.New("Ferry does not replicate SSE-C objects yet"))
+	}
+	objKey, err := s.openObjectKey(ctx, session, b, v, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.openVerified(v, objKey, 0, v.Size), nil
 }
 
 // UpdateReplicationState applies update to a version's replication state
@@ -149,11 +169,12 @@ func (s *Service) ReplicationBucket(_ context.Context, name string) (replication
 // WriteReplica writes r into bucket as a replica: the source's version id
 // (so its position among the key's versions is the source's), Last-Modified,
 // attributes and bytes, with status REPLICA. If that version is already
-// there (a retry after a crash) nothing is written. The bytes are stored
-// as given: once versions record their encryption, this is where the
-// replica is encrypted as r.Encryption and r.KMSKeyID say (set by the
-// engine's Encryption seam, spec §3.3).
-func (s *Service) WriteReplica(_ context.Context, bucket string, r *replication.ObjectVersion, body io.Reader) error {
+// there (a retry after a crash) nothing is written. The replica is
+// encrypted as r.Encryption, r.KMSKeyID and r.BucketKey say (the engine's
+// Encryption seam, spec §3.3; "" is the bucket's default encryption), with
+// KMS called as session via s3.<destination region>.amazonaws.com. It keeps
+// the source's ETag whatever its encryption ([Inf], spec §13).
+func (s *Service) WriteReplica(ctx context.Context, session aws.Principal, bucket string, r *replication.ObjectVersion, body io.Reader) error {
 	b, err := s.Bucket(bucket)
 	if aws.IsCode(err, "NoSuchBucket") {
 		return fmt.Errorf("%w: %s", replication.ErrBucketNotFound, bucket)
@@ -176,11 +197,16 @@ func (s *Service) WriteReplica(_ context.Context, bucket string, r *replication.
 		if body == nil {
 			return fmt.Errorf("replica of %s: no body", r.Key)
 		}
-		seg, err := s.storeData(body, r.Size)
+		req := sse.Request{Mode: sse.Mode(r.Encryption), KMSKeyID: r.KMSKeyID, BucketKey: r.BucketKey, BucketKeySet: true}
+		objKey, env, err := s.newObjectKey(ctx, session, b, r.Key, req)
+		if err != nil {
+			return err
+		}
+		seg, err := s.storeData(body, r.Size, streamOf(objKey, 0), 0)
 		if err != nil {
 			return fmt.Errorf("replica of %s: %w", r.Key, err)
 		}
-		v.Data = []Segment{seg}
+		v.Data, v.SSE = []Segment{seg}, env
 	}
 	unlock := s.lock(bucket, r.Key)
 	defer unlock()
@@ -240,6 +266,9 @@ func toReplica(v *Version) *replication.ObjectVersion {
 	}
 	if v.Checksum != nil {
 		r.ChecksumAlgorithm, r.ChecksumValue, r.ChecksumType = v.Checksum.Algorithm, v.Checksum.Value, v.Checksum.Type
+	}
+	if v.SSE != nil {
+		r.Encryption, r.KMSKeyID, r.BucketKey = string(v.SSE.Mode), v.SSE.KMSKeyARN, v.SSE.BucketKey
 	}
 	for _, p := range v.Parts {
 		r.Parts = append(r.Parts, replication.PartLayout{Number: p.Number, Size: p.Size, ETag: p.ETag})

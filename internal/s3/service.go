@@ -12,6 +12,7 @@ import (
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // InlineLimit is the largest object kept inside its metadata record instead
@@ -35,6 +36,7 @@ type Service struct {
 	// shared: Bucket hands out copies.
 	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
+	sse     *sse.Service
 	// replicator receives new versions' replication work (SetReplicator).
 	replicator Replicator
 }
@@ -46,6 +48,8 @@ type Config struct {
 	Clock   aws.Clock
 	Regions []string
 	Logger  *slog.Logger
+	// SSE encrypts object bytes at rest; nil stores them in the clear.
+	SSE *sse.Service
 }
 
 // New builds the S3 service.
@@ -56,7 +60,7 @@ func New(c Config) *Service {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger,
+	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, sse: c.SSE,
 		buckets: memo.New[string, *Bucket](bucketCacheLimit)}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {

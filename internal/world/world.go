@@ -20,6 +20,7 @@ import (
 	"github.com/ferrystore/ferry/internal/iamapi"
 	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/kms"
+	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
 	"github.com/ferrystore/ferry/internal/replication"
@@ -98,7 +99,7 @@ func Open(cfg Config) (*World, error) {
 	// sts.NamesCaller) until the policy engine fills them.
 	w.IAM = iam.NewService(iam.Config{Store: w.Store, Clock: cfg.Clock})
 	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM})
-	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger})
+	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger, SSE: w.SSE})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
 	w.HTTP = &httpd.Server{
 		Auth:  authenticator(verifier),
@@ -106,6 +107,7 @@ func Open(cfg Config) (*World, error) {
 		IAM:   iamapi.New(w.IAM, cfg.Logger),
 		STS:   stsapi.New(w.STS, cfg.Logger),
 		Clock: cfg.Clock,
+		KMS:   &kmsapi.API{KMS: w.KMS, Log: cfg.Logger},
 		Admin: &adminAPI{w: w},
 		Log:   cfg.Logger,
 	}
