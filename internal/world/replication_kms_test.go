@@ -20,8 +20,9 @@ import (
 // under a rule that opts in, encrypted with the replica key in the
 // destination's region (scenario 30, same-account form); without the opt-in
 // it is not eligible while an SSE-S3 object replicates (scenario 29); a
-// disabled replica key fails DstKmsKeyInvalidState and a replica key of
-// another region DstKmsKeyNotFound.
+// disabled replica key fails DstKmsKeyInvalidState, a replica key of
+// another region DstKmsKeyNotFound, a disabled source key
+// SrcKmsKeyInvalidState.
 func TestReplicationEncryption(t *testing.T) {
 	e := startReplicationEnv(t, ReplicationConfig{Workers: 2, PollInterval: 20 * time.Millisecond,
 		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
@@ -138,5 +139,17 @@ func TestReplicationEncryption(t *testing.T) {
 	if st := waitStatus(t, a, "enc-src", "wrongregion/e", types.ReplicationStatusPending); st != types.ReplicationStatusFailed ||
 		reason("wrongregion/e", vid) != replication.ReasonDstKmsKeyNotFound {
 		t.Fatalf("replica key of another region: %s %s", st, reason("wrongregion/e", vid))
+	}
+
+	// The source key disabled while the version waits (workers paused).
+	e.w.Replication.Stop()
+	vid = put("kms/f", types.ServerSideEncryptionAwsKms)
+	if _, err := e.kms("a", "us-east-1").DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(ks)}); err != nil {
+		t.Fatal(err)
+	}
+	e.w.Replication.Start()
+	if st := waitStatus(t, a, "enc-src", "kms/f", types.ReplicationStatusPending); st != types.ReplicationStatusFailed ||
+		reason("kms/f", vid) != replication.ReasonSrcKmsKeyInvalidState {
+		t.Fatalf("disabled source key: %s %s", st, reason("kms/f", vid))
 	}
 }
