@@ -141,3 +141,38 @@ func TestTagUpdates(t *testing.T) {
 		t.Fatalf("ReplicateTags denied: %s %+v", st, d)
 	}
 }
+
+// TestReplicaModifications: in a two-way setup with ReplicaModifications on
+// both rules, a tag change on the replica goes back to the original and
+// the replica reports PENDING until it is there, then REPLICA (scenario
+// 36); the change written back does not bounce again.
+func TestReplicaModifications(t *testing.T) {
+	twoWay := func(dst string) []byte {
+		return []byte(`<ReplicationConfiguration><Role>` + roleARN + `</Role><Rule><ID>back</ID><Priority>1</Priority>` +
+			`<Filter/><Status>Enabled</Status><SourceSelectionCriteria><ReplicaModifications><Status>Enabled</Status>` +
+			`</ReplicaModifications></SourceSelectionCriteria><Destination><Bucket>arn:aws:s3:::` + dst + `</Bucket></Destination>` +
+			`<DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication></Rule></ReplicationConfiguration>`)
+	}
+	f := newFixture(t, options{doc: twoWay("dst")})
+	if err := f.s3.PutBucketReplication(f.ctx, acctA, "dst", twoWay("src")); err != nil {
+		t.Fatal(err)
+	}
+	vid := f.put("k", "data", "")
+	f.run()
+	if _, err := f.s3.PutObjectTagging(f.ctx, acctA, "dst", "k", vid, []s3.Tag{{Key: "from", Value: "replica"}}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := f.version(acctA, "dst", "k", vid)
+	if r.Replication.Status() != replication.StatusPending {
+		t.Fatalf("replica with a change on its way back: %s", r.Replication.Status())
+	}
+	f.run()
+	r, _ = f.version(acctA, "dst", "k", vid)
+	orig, _ := f.version(acctA, "src", "k", vid)
+	if r.Replication.Status() != replication.StatusReplica || len(orig.Tags) != 1 || orig.Tags[0].Value != "replica" {
+		t.Fatalf("after sync: replica %s, original tags %v", r.Replication.Status(), orig.Tags)
+	}
+	if orig.Replication.Status() != replication.StatusCompleted || f.queued() != 0 {
+		t.Fatalf("original %s, %d tasks left", orig.Replication.Status(), f.queued())
+	}
+}

@@ -55,18 +55,21 @@ func ReplicaState() *State { return &State{Replica: true} }
 func (s *State) IsReplica() bool { return s != nil && s.Replica }
 
 // Status is the aggregate x-amz-replication-status: "" when the version
-// has no replication state, REPLICA for a replica, FAILED as soon as one
-// destination failed, PENDING while any is pending, else COMPLETED.
+// has no replication state; FAILED as soon as one destination failed,
+// PENDING while any is pending, else COMPLETED — or REPLICA for a replica,
+// whose destinations are the sources its own metadata changes go back to
+// (ReplicaModifications, §4).
 func (s *State) Status() Status {
 	switch {
 	case s == nil:
 		return ""
-	case s.Replica:
-		return StatusReplica
-	case len(s.Destinations) == 0:
+	case len(s.Destinations) == 0 && !s.Replica:
 		return ""
 	}
 	agg := StatusCompleted
+	if s.Replica {
+		agg = StatusReplica
+	}
 	for _, d := range s.Destinations {
 		switch d.Status {
 		case StatusFailed:
@@ -89,6 +92,24 @@ func (s *State) Destination(bucket string) *DestinationState {
 		}
 	}
 	return nil
+}
+
+// WithPending returns a copy of s in which each target's destination is
+// PENDING (added if s has no entry for it).
+func (s *State) WithPending(targets []Target) *State {
+	cp := s.Clone()
+	if cp == nil {
+		cp = &State{}
+	}
+	for _, t := range targets {
+		d := DestinationState{Bucket: t.Bucket, RuleID: t.Rule.ID, Status: StatusPending}
+		if cur := cp.Destination(t.Bucket); cur != nil {
+			*cur = d
+		} else {
+			cp.Destinations = append(cp.Destinations, d)
+		}
+	}
+	return cp
 }
 
 // Clone returns a deep copy, so that a cached or shared version is never

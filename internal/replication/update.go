@@ -1,16 +1,24 @@
 package replication
 
-// UpdateTargets returns where a metadata change (today: a version's tags)
-// on a source version goes (spec §12.5): to every destination that already
-// holds the replica (COMPLETED in state), under the rule that replicated it
-// if it is still Enabled, else under any Enabled rule to that destination.
-// [Inf] A rule's filter is not re-applied to the new tags: the replica
-// exists, so it is kept in step. Replicas (no ReplicaModifications support
-// yet), versions without state, and buckets whose configuration was
-// deleted get nothing.
-func UpdateTargets(c *Configuration, state *State) []Target {
-	if c == nil || state == nil || state.Replica {
+// UpdateTargets returns where a metadata change (today: a version's tags,
+// o carrying the new ones) goes (spec §12.5):
+//
+//   - on a source version, to every destination that already holds the
+//     replica (COMPLETED in state), under the rule that replicated it if it
+//     is still Enabled, else under any Enabled rule to that destination
+//     ([Inf] the rule's filter is not re-applied to the new tags: the
+//     replica exists, so it is kept in step);
+//   - on a replica, back through the rules of the replica's bucket that
+//     match it and have ReplicaModifications Enabled (two-way setups).
+//
+// Versions without state and buckets without a configuration get nothing.
+func UpdateTargets(c *Configuration, state *State, o Object) []Target {
+	if c == nil || state == nil {
 		return nil
+	}
+	if state.Replica {
+		o.Replica = true
+		return c.Match(OpMetadata, o)
 	}
 	var out []Target
 	for _, d := range state.Destinations {

@@ -63,8 +63,8 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	}
 	v.Tags = tags
 	batch := s.store.NewBatch()
-	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
 	queued := s.enqueueTagReplication(b, v, batch)
+	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
 	if err := commit(batch); err != nil {
 		return "", err
 	}

@@ -57,16 +57,22 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 	return true
 }
 
-// enqueueTagReplication queues, in the batch that retags a replicated
-// version, one task per destination that already holds its replica
-// (replication.UpdateTargets), and reports whether it queued any.
+// enqueueTagReplication queues, in the batch that retags a version, one
+// task per destination of replication.UpdateTargets: the replicas of a
+// source version, or, for a replica under ReplicaModifications, the
+// version it came from; such a replica reports PENDING until the change
+// is back (§4). It runs before v is encoded and reports whether it queued.
 func (s *Service) enqueueTagReplication(b *Bucket, v *Version, batch meta.Batch) bool {
 	if s.replicator == nil {
 		return false
 	}
-	targets := replication.UpdateTargets(b.Replication, v.Replication)
+	o := replication.Object{Key: v.Key, Tags: tagMap(v.Tags), StorageClass: v.StorageClass}
+	targets := replication.UpdateTargets(b.Replication, v.Replication, o)
 	if len(targets) == 0 {
 		return false
+	}
+	if v.Replication.IsReplica() {
+		v.Replication = v.Replication.WithPending(targets)
 	}
 	s.replicator.Enqueue(batch, replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
