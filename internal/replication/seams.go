@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/policy"
 )
 
 // This file names the engine's seams: one interface per concern, so that
@@ -184,4 +185,26 @@ type DestinationStore interface {
 // DstKmsKeyInvalidState and DstPutObjectNotPermitted.
 type Encryption interface {
 	PrepareReplica(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion) (map[string][]string, error)
+}
+
+// DecideFunc answers an authorization question with the policy engine for
+// a caller inside Ferry: the signature of s3.Service.Decide, which
+// evaluates the role session's policies against the bucket's policy once
+// internal/authz is wired. A denial may come back as an AccessDenied error
+// together with the decision.
+type DecideFunc func(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (policy.Decision, error)
+
+// PolicyAuthorizer is the Authorizer over the policy engine: each hop's
+// check becomes one policy.Decision, whose explanation is kept as the
+// failure's diagnostic text. Wiring it is one line in internal/world:
+// Authorizer: replication.PolicyAuthorizer{Decide: w.S3.Decide}.
+type PolicyAuthorizer struct{ Decide DecideFunc }
+
+// Authorize implements Authorizer.
+func (a PolicyAuthorizer) Authorize(ctx context.Context, req AccessRequest) (Decision, error) {
+	d, err := a.Decide(ctx, req.Principal, req.Action, req.Resource, req.Context)
+	if err != nil && (d.Allowed || !isDenied(err)) {
+		return Decision{}, err
+	}
+	return Decision{Allowed: d.Allowed, Explicit: d.Reason == policy.ExplicitDeny, Explanation: d.Explain()}, nil
 }
