@@ -41,6 +41,7 @@ type Reader struct {
 	size   int64
 	err    error // sticky error once the end was reached or a check failed
 	md5Exp []byte
+	async  *asyncHash // MD5 on its own goroutine, once the body is large
 }
 
 // NewReader wraps r. It validates ContentMD5 (aws.ErrInvalidDigest) and
@@ -116,15 +117,32 @@ func (cr *Reader) update(p []byte) {
 	if len(p) == 0 {
 		return
 	}
+	if cr.async == nil && cr.md5 != nil && cr.size >= asyncAfter {
+		cr.async = startAsync(cr.md5)
+		stopWhenUnreachable(cr, cr.async)
+	}
 	for _, h := range cr.hashes {
+		if cr.async != nil && h == cr.md5 {
+			cr.async.write(p)
+			continue
+		}
 		h.Write(p)
 	}
 	cr.size += int64(len(p))
 }
 
+// md5Sum waits for a background MD5 to catch up and returns the digest.
+func (cr *Reader) md5Sum() []byte {
+	if cr.async != nil {
+		cr.async.wait()
+		cr.async = nil // in step again; a later large read starts a new one
+	}
+	return cr.md5.Sum(nil)
+}
+
 func (cr *Reader) finish() error {
 	if cr.md5Exp != nil {
-		if got := cr.md5.Sum(nil); !bytes.Equal(got, cr.md5Exp) {
+		if got := cr.md5Sum(); !bytes.Equal(got, cr.md5Exp) {
 			return aws.ErrBadDigestMD5(hex.EncodeToString(cr.md5Exp), base64.StdEncoding.EncodeToString(got))
 		}
 	}
@@ -152,7 +170,7 @@ func (cr *Reader) MD5() []byte {
 	if cr.md5 == nil {
 		return nil
 	}
-	return cr.md5.Sum(nil)
+	return cr.md5Sum()
 }
 
 // Sum is the base64 checksum of the data read so far for alg, or "" when
