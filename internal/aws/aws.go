@@ -51,6 +51,18 @@ type Principal struct {
 	AccessKeyID string
 	// SessionToken is set for temporary credentials.
 	SessionToken string
+	// RoleARN is the role behind an assumed-role session
+	// (arn:aws:iam::ACCOUNT:role/PATH/NAME): the value of aws:PrincipalArn.
+	RoleARN string
+}
+
+// PrincipalARN is the value of the aws:PrincipalArn condition key: the role
+// ARN for an assumed-role session, else the caller's ARN.
+func (p Principal) PrincipalARN() string {
+	if p.RoleARN != "" {
+		return p.RoleARN
+	}
+	return p.ARN
 }
 
 // Anonymous is the principal of an unsigned request.

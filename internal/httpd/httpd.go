@@ -17,7 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/query"
 	"github.com/ferrystore/ferry/internal/s3api"
+	"github.com/ferrystore/ferry/internal/sigv4"
 )
 
 // Authenticated is what authentication established about a request.
@@ -34,10 +36,22 @@ type Authenticated struct {
 // Authenticator verifies a request's signature and yields its principal.
 type Authenticator func(r *http.Request) (Authenticated, error)
 
+// QueryService is a Query-protocol service (IAM, STS).
+type QueryService interface {
+	// Serve answers an authenticated request; body is the verified body.
+	Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader)
+	// WriteError answers with an error in the service's shape.
+	WriteError(w http.ResponseWriter, err error)
+}
+
 // Server routes requests to Ferry's services.
 type Server struct {
-	Auth     Authenticator
-	S3       *s3api.API
+	Auth Authenticator
+	S3   *s3api.API
+	// IAM and STS are global: they answer in every region.
+	IAM, STS QueryService
+	// Clock words clock-skew errors of the Query services (nil: system clock).
+	Clock    aws.Clock
 	Admin    http.Handler // served under /_ferry/admin/ for the admin principal
 	Log      *slog.Logger
 	Registry *prometheus.Registry
@@ -118,10 +132,20 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 	}
 	auth, err := s.Auth(r)
 	if err != nil {
+		if _, _, _, service, ok := sigv4.ParseScope(r); ok {
+			if q := s.queryService(service); q != nil {
+				q.WriteError(w, query.AuthError(err, s.now()))
+				return service
+			}
+		}
 		s.S3.WriteError(w, r, err, reqID, hostID)
 		return "s3"
 	}
 	defer auth.Body.Close()
+	if q := s.queryService(auth.Service); q != nil {
+		q.Serve(w, r, auth.Principal, auth.Body)
+		return auth.Service
+	}
 	switch auth.Service {
 	case "", "s3":
 		s.S3.Serve(w, r, s3api.Auth{
@@ -133,6 +157,25 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
 		return auth.Service
 	}
+}
+
+// queryService returns the Query-protocol service named by a credential
+// scope's service, or nil.
+func (s *Server) queryService(service string) QueryService {
+	switch {
+	case service == "iam" && s.IAM != nil:
+		return s.IAM
+	case service == "sts" && s.STS != nil:
+		return s.STS
+	}
+	return nil
+}
+
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock.Now()
+	}
+	return time.Now()
 }
 
 func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostID string) {

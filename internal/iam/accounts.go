@@ -1,11 +1,18 @@
-// Package iam owns identities: accounts, their root access keys and, later,
-// users, roles and policies. Records live in the shared meta.Store under
+// Package iam owns identities: accounts, their root access keys, users,
+// roles, inline and managed policies and access keys. IAM is global: one
+// Service serves every region. Records live in the shared meta.Store under
 // table bytes starting with 'i' (S3 uses upper-case table bytes).
 //
-//	'i' 'a' accountID  → Account
-//	'i' 'n' name       → accountID (names are unique)
-//	'i' 'k' accessKey  → AccessKey
-//	'i' 'r' accountID  → the account's root access key id
+//	'i' 'a' accountID            → Account
+//	'i' 'n' name                 → accountID (names are unique)
+//	'i' 'k' accessKey            → AccessKey
+//	'i' 'r' accountID            → the account's root access key id
+//	'i' 'u' accountID lower(name) → User (IAM names are case-insensitive)
+//	'i' 'o' accountID lower(name) → Role
+//	'i' 'p' accountID lower(name) → ManagedPolicy (customer managed)
+//
+// Every operation authorizes its caller at one point, through the Authorizer
+// of the Config, and validates policy documents through its PolicyValidator.
 package iam
 
 import (
@@ -35,7 +42,10 @@ type AccessKey struct {
 	Secret  string        `json:"secret"`
 	Account aws.AccountID `json:"account"`
 	// ARN of the key's owner: the account root or an IAM user.
-	OwnerARN string    `json:"owner"`
+	OwnerARN string `json:"owner"`
+	// UserName and UserID are set for an IAM user's key.
+	UserName string    `json:"userName,omitempty"`
+	UserID   string    `json:"userId,omitempty"`
 	Status   string    `json:"status"` // Active or Inactive
 	Created  time.Time `json:"created"`
 }
@@ -51,17 +61,42 @@ var ErrNoSuchKey = errors.New("iam: no such access key")
 
 // Service manages identities.
 type Service struct {
-	store meta.Store
-	clock aws.Clock
-	mu    sync.Mutex // serialises account creation
+	store    meta.Store
+	clock    aws.Clock
+	authz    Authorizer
+	validate PolicyValidator
+	mu       sync.Mutex // serialises account creation
+	writeMu  sync.Mutex // serialises read-modify-write of users, roles and policies
 }
 
-// New returns the identity service.
-func New(store meta.Store, clock aws.Clock) *Service {
-	if clock == nil {
-		clock = aws.SystemClock{}
+// Config holds what a Service is built from.
+type Config struct {
+	Store meta.Store
+	Clock aws.Clock // nil: the system clock
+	// Authorizer decides every IAM call; nil means OwnerOnly.
+	Authorizer Authorizer
+	// ValidatePolicy checks policy documents; nil means BasicValidator.
+	ValidatePolicy PolicyValidator
+}
+
+// NewService returns the identity service.
+func NewService(cfg Config) *Service {
+	s := &Service{store: cfg.Store, clock: cfg.Clock, authz: cfg.Authorizer, validate: cfg.ValidatePolicy}
+	if s.clock == nil {
+		s.clock = aws.SystemClock{}
 	}
-	return &Service{store: store, clock: clock}
+	if s.authz == nil {
+		s.authz = OwnerOnly{}
+	}
+	if s.validate == nil {
+		s.validate = BasicValidator
+	}
+	return s
+}
+
+// New returns the identity service with the interim authorizer and validator.
+func New(store meta.Store, clock aws.Clock) *Service {
+	return NewService(Config{Store: store, Clock: clock})
 }
 
 func accountKey(id aws.AccountID) []byte {
@@ -170,6 +205,9 @@ func (k AccessKey) Principal() aws.Principal {
 		p.Type, p.UserID = aws.PrincipalAdmin, "admin"
 	default:
 		p.Type = aws.PrincipalUser
+		if k.UserID != "" {
+			p.UserID = k.UserID
+		}
 	}
 	return p
 }

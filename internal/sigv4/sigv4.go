@@ -177,7 +177,9 @@ func (v *Verifier) checkTime(a *authInfo) error {
 	return nil
 }
 
-// credentials looks the access key up and checks the session token.
+// credentials looks the access key up and checks the session token (sent as
+// X-Amz-Security-Token, header or query): temporary credentials need theirs,
+// long-term keys take none.
 func (v *Verifier) credentials(ctx context.Context, a *authInfo) (Credentials, error) {
 	if v.Lookup == nil {
 		return Credentials{}, aws.ErrInvalidAccessKeyID(a.accessKey)
@@ -186,7 +188,13 @@ func (v *Verifier) credentials(ctx context.Context, a *authInfo) (Credentials, e
 	if err != nil {
 		return Credentials{}, err
 	}
-	if creds.SessionToken != "" && !hmac.Equal([]byte(creds.SessionToken), []byte(a.token)) {
+	switch {
+	case creds.SessionToken != "" && a.token == "":
+		// Temporary credentials without their token: AWS answers as if the
+		// key did not exist.
+		return Credentials{}, aws.ErrInvalidAccessKeyID(a.accessKey)
+	case creds.SessionToken == "" && a.token != "",
+		creds.SessionToken != "" && !hmac.Equal([]byte(creds.SessionToken), []byte(a.token)):
 		return Credentials{}, aws.ErrInvalidToken(a.token)
 	}
 	return creds, nil

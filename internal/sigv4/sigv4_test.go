@@ -233,9 +233,15 @@ func TestSessionToken(t *testing.T) {
 	for _, tt := range []struct {
 		token string
 		code  string
-	}{{tempToken, ""}, {"other", "InvalidToken"}, {"", "InvalidToken"}} {
+		akid  string
+	}{
+		{tempToken, "", tempAKID},
+		{"other", "InvalidToken", tempAKID},
+		{"", "InvalidAccessKeyId", tempAKID},  // a temporary key without its token is unknown to S3
+		{tempToken, "InvalidToken", testAKID}, // a long-term key takes no token
+	} {
 		r := newClientRequest(t, "GET", "http://s3.example.com/bucket", nil, nil)
-		sdkSign(t, r, tempAKID, testSecret, tt.token, "s3", nil, testTime)
+		sdkSign(t, r, tt.akid, testSecret, tt.token, "s3", nil, testTime)
 		v, _ := newVerifier()
 		res, err := v.Verify(toServer(t, r))
 		if tt.code != "" {
