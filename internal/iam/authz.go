@@ -39,12 +39,19 @@ func (OwnerOnly) Authorize(_ context.Context, p aws.Principal, action, resourceA
 // iam:X action", where R names users and roles as "user NAME" and "role NAME"
 // and other resources by ARN.
 func ErrAccessDenied(p aws.Principal, action, resourceARN string) *aws.Error {
+	return ErrAccessDeniedBecause(p, action, resourceARN, "because no identity-based policy allows the "+action+" action")
+}
+
+// ErrAccessDeniedBecause is IAM's AccessDenied with the policy engine's
+// reason ("because no identity-based policy allows the iam:X action",
+// "with an explicit deny in an identity-based policy", …).
+func ErrAccessDeniedBecause(p aws.Principal, action, resourceARN, reason string) *aws.Error {
 	caller := p.ARN
 	if caller == "" {
 		caller = "anonymous"
 	}
 	return aws.New("AccessDenied", http.StatusForbidden, "User: "+caller+" is not authorized to perform: "+action+
-		" on resource: "+describeResource(resourceARN)+" because no identity-based policy allows the "+action+" action")
+		" on resource: "+describeResource(resourceARN)+" "+reason)
 }
 
 // describeResource writes a user or role ARN as "user NAME"/"role NAME" (as

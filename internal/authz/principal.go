@@ -1,0 +1,204 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/sts"
+	"github.com/ferrystore/ferry/policy"
+)
+
+// principal converts Ferry's principal to the policy engine's, with its
+// tags, and returns the STS session behind temporary credentials.
+func (a *Authorizer) principal(p aws.Principal) (policy.Principal, *sts.Session, error) {
+	out := policy.Principal{ARN: p.ARN, Account: string(p.Account), UserID: p.UserID, RoleARN: p.RoleARN}
+	if p.Account != "" {
+		out.CanonicalUser = aws.CanonicalUserID(p.Account)
+	}
+	switch p.Type {
+	case aws.PrincipalRoot:
+		out.Type = policy.Root
+		if out.ARN == "" {
+			out.ARN = aws.RootARN(p.Account)
+		}
+		if out.UserID == "" {
+			out.UserID = string(p.Account)
+		}
+	case aws.PrincipalUser:
+		out.Type = policy.User
+	case aws.PrincipalAssumedRole:
+		out.Type = policy.AssumedRole
+	case aws.PrincipalService:
+		out = policy.Principal{Type: policy.Service, Service: p.ARN}
+		return out, nil, nil
+	default: // anonymous, and the operator's admin principal, which no policy names
+		return policy.Principal{Type: policy.Anonymous}, nil, nil
+	}
+	if a.src == nil {
+		return out, nil, nil
+	}
+	var sess *sts.Session
+	if p.SessionToken != "" {
+		s, err := a.src.Session(p)
+		if err != nil && !errors.Is(err, sts.ErrNoSuchSession) && !aws.IsCode(err, "ExpiredToken") {
+			return out, nil, fmt.Errorf("session of %s: %w", p.ARN, err)
+		}
+		sess = s
+	}
+	if p.Type == aws.PrincipalRoot {
+		return out, sess, nil
+	}
+	tags, err := a.src.Tags(p)
+	if err != nil {
+		return out, nil, fmt.Errorf("tags of %s: %w", p.PrincipalARN(), err)
+	}
+	if sess != nil && len(sess.Tags) > 0 {
+		tags = maps.Clone(tags)
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		for k, v := range sess.Tags { // session tags win over the role's, case-insensitively
+			for old := range tags {
+				if strings.EqualFold(old, k) {
+					delete(tags, old)
+				}
+			}
+			tags[k] = v
+		}
+	}
+	out.Tags = tags
+	return out, sess, nil
+}
+
+// policySet gathers the identity policies, boundary and session policies
+// that apply to p. The root user has none (IAM policies cannot limit it);
+// anonymous callers and services have none either.
+func (a *Authorizer) policySet(p aws.Principal, sess *sts.Session) (policy.Set, error) {
+	var set policy.Set
+	if a.src == nil || (p.Type != aws.PrincipalUser && p.Type != aws.PrincipalAssumedRole) {
+		return set, nil
+	}
+	pols, err := a.src.Policies(p)
+	if err != nil {
+		return set, fmt.Errorf("policies of %s: %w", p.PrincipalARN(), err)
+	}
+	owner := ownerName(p)
+	for _, d := range pols.Identity {
+		n, err := a.named(d.Document, policy.Identity, documentName(d.ARN, d.Name, owner))
+		if err != nil {
+			return set, err
+		}
+		set.Identity = append(set.Identity, *n)
+	}
+	if b := pols.Boundary; b != nil {
+		n, err := a.named(b.Document, policy.Boundary, "permissions boundary "+b.ARN)
+		if err != nil {
+			return set, err
+		}
+		set.Boundary = n
+	}
+	if sess == nil {
+		return set, nil
+	}
+	if sess.Policy != "" {
+		n, err := a.named(sess.Policy, policy.Session, "inline session policy of "+p.ARN)
+		if err != nil {
+			return set, err
+		}
+		set.Session = append(set.Session, *n)
+	}
+	for _, arn := range sess.PolicyARNs {
+		d, err := a.src.ManagedPolicy(arn)
+		if err != nil {
+			return set, fmt.Errorf("session policy %s: %w", arn, err)
+		}
+		n, err := a.named(d.Document, policy.Identity, "session policy "+arn)
+		if err != nil {
+			return set, err
+		}
+		set.Session = append(set.Session, *n)
+	}
+	return set, nil
+}
+
+// named parses a stored document (through the cache) and names it.
+func (a *Authorizer) named(doc string, kind policy.Kind, name string) (*policy.Named, error) {
+	pol, err := a.parsed.parse(doc, kind, policy.Options{MaxSize: -1})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &policy.Named{Name: name, Policy: pol}, nil
+}
+
+// Parsed parses a stored resource policy (bucket, trust or key policy)
+// through the Authorizer's cache and names it for explanations.
+func (a *Authorizer) Parsed(doc string, kind policy.Kind, name string) (*policy.Named, error) {
+	return a.named(doc, kind, name)
+}
+
+func ownerName(p aws.Principal) string {
+	if p.Type == aws.PrincipalAssumedRole {
+		return "role " + p.RoleARN
+	}
+	return "user " + p.ARN
+}
+
+func documentName(arn, name, owner string) string {
+	if arn != "" {
+		return arn
+	}
+	return "inline policy " + name + " of " + owner
+}
+
+// context is the request's condition keys: the service's own and the
+// global keys AWS sets for every request.
+func (a *Authorizer) context(req Request, info Info, sess *sts.Session) policy.Context {
+	c := policy.Context{}
+	for _, k := range req.Keys.Keys() {
+		v, _ := req.Keys.Get(k)
+		c.Set(k, v...)
+	}
+	setDefault := func(k string, v ...string) {
+		if _, ok := c.Get(k); !ok {
+			c.Set(k, v...)
+		}
+	}
+	now := a.clock.Now().UTC()
+	setDefault("aws:CurrentTime", now.Format(time.RFC3339))
+	setDefault("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	setDefault("aws:SecureTransport", strconv.FormatBool(info.Secure))
+	if info.SourceIP.IsValid() {
+		setDefault("aws:SourceIp", info.SourceIP.String())
+	}
+	if info.Region != "" {
+		setDefault("aws:RequestedRegion", info.Region)
+	}
+	p := req.Principal
+	setDefault("aws:PrincipalIsAWSService", strconv.FormatBool(p.Type == aws.PrincipalService))
+	if len(info.CalledVia) > 0 {
+		setDefault("aws:ViaAWSService", "true")
+		setDefault("aws:CalledVia", info.CalledVia...)
+		setDefault("aws:CalledViaFirst", info.CalledVia[0])
+		setDefault("aws:CalledViaLast", info.CalledVia[len(info.CalledVia)-1])
+	} else {
+		setDefault("aws:ViaAWSService", "false")
+	}
+	if p.Type != aws.PrincipalService {
+		// aws:SourceAccount and aws:SourceArn exist only where a service
+		// principal calls directly.
+		c.Delete("aws:SourceAccount")
+		c.Delete("aws:SourceArn")
+	}
+	if sess != nil {
+		setDefault("aws:TokenIssueTime", sess.Created.UTC().Format(time.RFC3339))
+		if sess.SourceIdentity != "" {
+			setDefault("aws:SourceIdentity", sess.SourceIdentity)
+		}
+	}
+	return c
+}
