@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/query"
 	"github.com/ferrystore/ferry/internal/s3api"
@@ -142,6 +143,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		return "s3"
 	}
 	defer auth.Body.Close()
+	r = r.WithContext(authz.WithInfo(r.Context(),
+		authz.InfoOf(r, reqID, auth.Region, !auth.Principal.IsAnonymous(), auth.Presigned)))
 	if q := s.queryService(auth.Service); q != nil {
 		q.Serve(w, r, auth.Principal, auth.Body)
 		return auth.Service

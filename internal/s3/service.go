@@ -1,13 +1,13 @@
 package s3
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"sync"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/meta"
@@ -28,6 +28,7 @@ type Service struct {
 	locks   [256]sync.Mutex
 	buckets bucketCache
 	log     *slog.Logger
+	authz   *authz.Authorizer
 }
 
 // Config holds what a Service needs.
@@ -37,6 +38,9 @@ type Config struct {
 	Clock   aws.Clock
 	Regions []string
 	Logger  *slog.Logger
+	// Authz decides every request; nil means one without identity
+	// policies (root users and bucket policies only), for unit tests.
+	Authz *authz.Authorizer
 }
 
 // New builds the S3 service.
@@ -47,7 +51,10 @@ func New(c Config) *Service {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger}
+	if c.Authz == nil {
+		c.Authz = authz.New(authz.Config{Clock: c.Clock, Logger: c.Logger})
+	}
+	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, authz: c.Authz}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {
 		s.regions[r] = true
@@ -70,28 +77,6 @@ func (s *Service) lock(bucket, key string) func() {
 	return m.Unlock
 }
 
-// Actions named by the owner-only check; the policy engine replaces that
-// check and uses the same names.
-const (
-	ActionCreateBucket = "s3:CreateBucket"
-	ActionReadBucket   = "s3:ListBucket"
-	ActionWriteBucket  = "s3:PutBucketConfiguration"
-	ActionDeleteBucket = "s3:DeleteBucket"
-	ActionRead         = "s3:GetObject"
-	ActionWrite        = "s3:PutObject"
-	ActionDelete       = "s3:DeleteObject"
-)
-
-// authorize is the one place that decides whether p may perform action on
-// bucket b (and key). For now: principals of the bucket-owning account may
-// act on it; everyone else, anonymous included, gets AccessDenied.
-func (s *Service) authorize(_ context.Context, p aws.Principal, action string, b *Bucket, key string) error {
-	if p.IsAnonymous() || b == nil || p.Account != b.Account {
-		return aws.ErrAccessDenied()
-	}
-	return nil
-}
-
 // Bucket returns a bucket's record or NoSuchBucket. It does not authorize:
 // callers use it for routing (the bucket's region) and then authorize.
 func (s *Service) Bucket(name string) (*Bucket, error) {
@@ -112,18 +97,6 @@ func (s *Service) Bucket(name string) (*Bucket, error) {
 	}
 	s.buckets.put(name, &b, gen)
 	return &b, nil
-}
-
-// bucketFor loads a bucket and authorizes action on it.
-func (s *Service) bucketFor(ctx context.Context, p aws.Principal, name, action, key string) (*Bucket, error) {
-	b, err := s.Bucket(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(ctx, p, action, b, key); err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // commit commits a batch, mapping a storage failure to InternalError.

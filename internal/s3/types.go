@@ -53,6 +53,8 @@ type Bucket struct {
 	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning      string `json:"versioning,omitempty"`
 	ObjectOwnership string `json:"objectOwnership,omitempty"`
+	// Policy is the bucket policy as put (validated), "" when none.
+	Policy string `json:"policy,omitempty"`
 }
 
 // Versioned reports whether new writes create new versions.
