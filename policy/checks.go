@@ -40,10 +40,17 @@ func (p *parser) checkConditionValues(s *rawStatement) *Error {
 	return nil
 }
 
-// checkResourceColons: an ARN with too few fields fails IAM's legacy parser.
+// checkResourceColons: IAM's legacy parser rejects an ARN-like resource with
+// an empty field before its sixth ("arn:aws:s3::bucket") or an empty vendor.
+// A resource with a format problem is left to checkResourceFormat, which
+// reports later with the resource in the message.
 func (p *parser) checkResourceColons(s *rawStatement) *Error {
 	for _, r := range p.resources(s) {
-		if strings.HasPrefix(r, "arn:") && strings.Count(r, ":") < 5 && strings.Count(r, ":") >= 2 {
+		if r == "*" || p.resourceProblem(r) != "" {
+			continue
+		}
+		parts := strings.Split(r, ":")
+		if strings.Count(r, ":") < 5 && strings.Contains(r, "::") || len(parts) > 2 && parts[2] == "" {
 			return p.fail(pLegacy, r, "%s: resource %q has fewer than six ARN fields", p.where(s), r)
 		}
 	}
@@ -83,7 +90,12 @@ func (p *parser) checkResourceFormat(s *rawStatement) *Error {
 	return nil
 }
 
+// iamPathPrefixes are the resource types an IAM ARN may name.
+var iamPathPrefixes = []string{"user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
+	"server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/"}
+
 // resourceProblem returns IAM's sentence for a bad resource, "" if good.
+// A missing field is shown padded with "*", as IAM does.
 func (p *parser) resourceProblem(r string) string {
 	if r == "*" {
 		return ""
@@ -91,30 +103,52 @@ func (p *parser) resourceProblem(r string) string {
 	if p.kind == BucketPolicy {
 		return p.bucketResourceProblem(r)
 	}
-	if !strings.HasPrefix(r, "arn:") {
+	_, rest, ok := strings.Cut(r, ":")
+	if !ok {
 		return fmt.Sprintf("Resource %s must be in ARN format or \"*\".", r)
 	}
-	parts := strings.SplitN(r, ":", 6)
-	if len(parts) < 3 || parts[2] == "" || strings.ContainsAny(parts[2], "*?") {
+	partition, rest, hasVendor := strings.Cut(rest, ":")
+	if partition != "*" && !validPartition(partition) {
+		f := strings.SplitN(rest, ":", 4)
+		pad := func(i int) string {
+			if i < len(f) && (f[i] != "" || i > 0 || len(f) > 1) {
+				return f[i]
+			}
+			return "*"
+		}
+		return fmt.Sprintf("Partition \"%s\" is not valid for resource \"arn:%s:%s:%s:%s:%s\".", partition, partition, pad(0), pad(1), pad(2), pad(3))
+	}
+	if !hasVendor {
 		return "Resource vendor must be fully qualified and cannot contain regexes."
 	}
-	for len(parts) < 6 {
-		parts = append(parts, "*")
+	f := strings.SplitN(rest, ":", 4) // vendor, region, account, resource
+	for len(f) < 4 {
+		f = append(f, "")
 	}
-	if !validPartition(parts[1]) && !strings.ContainsAny(parts[1], "*?$") {
-		return fmt.Sprintf("Partition \"%s\" is not valid for resource \"%s\".", parts[1], strings.Join(parts, ":"))
-	}
-	switch parts[2] {
+	vendor, region, res := f[0], f[1], f[3]
+	switch vendor {
 	case "s3":
-		if parts[3] != "" && !strings.ContainsAny(parts[3], "*?") && !strings.HasPrefix(parts[5], "accesspoint/") && !strings.Contains(parts[5], "accesspoint/") && !strings.HasPrefix(parts[5], "job/") && !strings.HasPrefix(parts[5], "storage-lens/") {
+		if region != "" && !strings.HasPrefix(res, "accesspoint/") {
 			return fmt.Sprintf("Resource %s can not contain region information.", r)
 		}
 	case "iam":
-		if parts[3] != "" && parts[3] != "*" {
+		if region != "" {
 			return fmt.Sprintf("IAM resource %s cannot contain region information.", r)
+		}
+		if res != "" && res != "root" && !strings.HasPrefix(res, "*") && !hasAnyPrefix(res, iamPathPrefixes) {
+			return "IAM resource path must either be \"*\", root, or start with " + strings.Join(iamPathPrefixes, ", ") + "."
 		}
 	}
 	return ""
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // bucketResourceProblem checks a bucket policy resource: an S3 ARN of the
@@ -161,13 +195,14 @@ func (p *parser) checkActionFormat(s *rawStatement) *Error {
 	return nil
 }
 
+// validVendor: "*", or letters, digits, dashes and dots.
 func validVendor(v string) bool {
-	if v == "" {
-		return false
+	if v == "*" {
+		return true
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '*' || c == '?') {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
 			return false
 		}
 	}
@@ -200,13 +235,13 @@ func (p *parser) checkTrust(s *rawStatement) *Error {
 	if p.kind != TrustPolicy {
 		return nil
 	}
-	if s.hasResourceElem {
-		return p.fail(pResourceInTrust, "", "%s: a trust policy cannot have Resource", p.where(s))
-	}
 	for _, a := range p.actions(s) {
 		if a != "*" && !strings.HasPrefix(strings.ToLower(a), "sts:") {
 			return p.fail(pTrustAction, "", "%s: action %q", p.where(s), a)
 		}
+	}
+	if s.hasResourceElem {
+		return p.fail(pResourceInTrust, "", "%s: a trust policy cannot have Resource", p.where(s))
 	}
 	return nil
 }

@@ -107,6 +107,7 @@ type condition struct {
 // or number), which IAM reports as a legacy-parsing failure.
 type errCondValue struct{ msg string }
 
+// Error returns the description of the bad value.
 func (e errCondValue) Error() string { return e.msg }
 
 // parseOperator splits "ForAllValues:StringLikeIfExists" into its parts.

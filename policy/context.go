@@ -12,8 +12,10 @@ import (
 //
 // Keys that describe the principal (aws:PrincipalArn, aws:PrincipalAccount,
 // aws:userid, aws:username, aws:PrincipalType, aws:PrincipalTag/…,
-// aws:PrincipalServiceName) are derived from Request.Principal when the
-// context does not set them.
+// aws:PrincipalServiceName, aws:PrincipalIsAWSService) are derived from
+// Request.Principal when the context does not set them. Keys about the
+// request itself (aws:SourceIp, aws:SecureTransport, aws:CurrentTime,
+// aws:SourceAccount…) are the caller's to set.
 type Context struct {
 	keys map[string][]string // lower-case key → values
 }

@@ -39,6 +39,8 @@ type problem int
 
 const (
 	pJSON             problem = iota // not JSON, or not an object
+	pBadJSON                         // S3: starts with '{' but is not valid JSON
+	pEmptyStatement                  // Statement is an empty list
 	pSyntax                          // wrong types, unknown fields, empty lists…
 	pVersion                         // missing or old Version where 2012-10-17 is required
 	pBadVersion                      // Version that is not a known value
@@ -119,11 +121,17 @@ func iamMessage(k Kind, p problem, arg string) string {
 
 // s3Message is S3's PutBucketPolicy wording (MalformedPolicy). The JSON,
 // Statement, principal, resource and action/resource messages are observed;
-// the version and condition-operator messages are [Inf].
+// the version, invalid-action, invalid-JSON and empty-Statement messages are
+// the ones another S3 implementation (versitygw) answers [Emu]; the effect
+// and condition-operator messages are [Inf].
 func s3Message(p problem, arg string) string {
 	switch p {
 	case pJSON:
 		return "Policies must be valid JSON and the first byte must be '{'"
+	case pBadJSON:
+		return "This policy contains invalid Json" // [Emu] versitygw
+	case pEmptyStatement:
+		return "Could not parse the policy: Statement is empty!" // [Emu] versitygw
 	case pNoStatement:
 		return "Missing required field Statement"
 	case pNoEffect:

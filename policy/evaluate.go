@@ -96,6 +96,8 @@ type PolicyResult struct {
 	Kind Kind
 	// Matched are the statements that applied (Allow and Deny).
 	Matched []StatementRef
+
+	policy *Policy
 }
 
 // Reason is why a decision came out as it did.
@@ -127,6 +129,8 @@ type Decision struct {
 	Request Request
 	// Set is the policy set the decision was made with.
 	Set Set
+
+	refs []StatementRef // one backing array for Matched and Deciding
 }
 
 // Evaluate decides req against the policies in set, in AWS's order:
@@ -163,6 +167,7 @@ func Evaluate(req Request, set Set) Decision {
 		n++
 	}
 	d.Evaluated = make([]PolicyResult, 0, n)
+	d.refs = make([]StatementRef, 0, 2)
 
 	var idAllow, boundaryAllow, sessionAllow bool
 	var resGrant grantKind // best grant from the resource policy
@@ -252,7 +257,9 @@ func evalPolicy(st *evalState, np Named, side Side, d *Decision) policyOutcome {
 		return out
 	}
 	res.Kind = np.Policy.Kind
+	res.policy = np.Policy
 	withBoundary := d.Set.Boundary != nil
+	start := len(d.refs)
 	for i := range np.Policy.Statements {
 		s := &np.Policy.Statements[i]
 		g, ok := s.applies(st, withBoundary)
@@ -260,7 +267,7 @@ func evalPolicy(st *evalState, np Named, side Side, d *Decision) policyOutcome {
 			continue
 		}
 		ref := StatementRef{Policy: np.Name, Side: side, Sid: s.Sid, Index: s.Index, Effect: s.Effect, grant: g}
-		res.Matched = append(res.Matched, ref)
+		d.refs = append(d.refs, ref)
 		if s.Effect == Deny {
 			d.Deciding = append(d.Deciding, ref)
 			continue
@@ -269,6 +276,9 @@ func evalPolicy(st *evalState, np Named, side Side, d *Decision) policyOutcome {
 		if g != grantNone && (out.grant == grantNone || g < out.grant) {
 			out.grant = g
 		}
+	}
+	if end := len(d.refs); end > start {
+		res.Matched = d.refs[start:end:end]
 	}
 	d.Evaluated = append(d.Evaluated, res)
 	return out
@@ -324,16 +334,17 @@ func (s *Statement) matchResource(resource string, st *evalState) bool {
 // identity-side ones when the identity side allowed, else the resource
 // policy's.
 func granting(d *Decision, identitySide bool) []StatementRef {
-	var out []StatementRef
+	start := len(d.refs)
 	for _, r := range d.Evaluated {
 		if r.Side != SideResource && !identitySide {
 			continue
 		}
 		for _, m := range r.Matched {
 			if m.Effect == Allow {
-				out = append(out, m)
+				d.refs = append(d.refs, m)
 			}
 		}
 	}
-	return out
+	end := len(d.refs)
+	return d.refs[start:end:end]
 }

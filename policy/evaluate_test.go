@@ -352,6 +352,12 @@ func TestPrincipalDisplayAndKeys(t *testing.T) {
 	if _, ok := session.principalKey("aws:username"); ok {
 		t.Error("a role session has no aws:username")
 	}
+	if got, ok := s3Service.principalKey("aws:principalisawsservice"); !ok || got != "true" {
+		t.Errorf("service: PrincipalIsAWSService = %q", got)
+	}
+	if got, ok := alice.principalKey("aws:principalisawsservice"); !ok || got != "false" {
+		t.Errorf("user: PrincipalIsAWSService = %q", got)
+	}
 	if got, ok := s3Service.principalKey("aws:principalservicename"); !ok || got != "s3.amazonaws.com" {
 		t.Errorf("service name = %q", got)
 	}
@@ -370,5 +376,28 @@ func TestErrorText(t *testing.T) {
 	}
 	if Kind(42).String() != "Kind(42)" || Side(9).String() != "policy" {
 		t.Fatal("String of unknown values")
+	}
+}
+
+// TestEvaluateConcurrent shares one parsed policy between goroutines, as
+// Ferry's services do (run with -race).
+func TestEvaluateConcurrent(t *testing.T) {
+	p := mustParse(t, bench10, Identity)
+	set := Set{Identity: []Named{{Name: "role policy", Policy: p}}}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			ok := true
+			for i := 0; i < 200; i++ {
+				req := Request{Principal: session, Action: "s3:ReplicateObject", Resource: "arn:aws:s3:::dst/k" + itoa(i), ResourceAccount: acctA}
+				ok = ok && Evaluate(req, set).Allowed
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if !<-done {
+			t.Fatal("a concurrent evaluation was denied")
+		}
 	}
 }

@@ -38,6 +38,7 @@ func Example() {
 	// evaluated:
 	//   identity-based policy inline policy replicate of role repl: statement "Replicate" allows
 	//   resource-based policy bucket policy of dst: no statement matches
+	//     statement "Owner" allows s3:ReplicateObject but names other principals ({"AWS":["arn:aws:iam::444455556666:root"]})
 	// why: cross-account: the identity policies allow but the bucket policy of dst does not: the bucket policy of dst has no statement allowing s3:ReplicateObject for arn:aws:sts::111122223333:assumed-role/repl/s3-replication.
 	// add to the bucket policy of dst:
 	// {

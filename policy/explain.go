@@ -28,6 +28,9 @@ func (d Decision) Explain() string {
 		fmt.Fprintf(&b, "  %-21s %s: ", r.Side, r.Name)
 		if len(r.Matched) == 0 {
 			b.WriteString("no statement matches\n")
+			for _, m := range d.nearMisses(r.policy) {
+				b.WriteString("    " + m + "\n")
+			}
 			continue
 		}
 		parts := make([]string, len(r.Matched))
@@ -48,6 +51,51 @@ func (d Decision) Explain() string {
 	}
 	b.WriteString("why: " + d.why() + "\n")
 	return b.String()
+}
+
+// nearMisses describes the statements of p that match the request's action,
+// resource and principal but whose conditions are not met: usually what a
+// person debugging a denial is looking for.
+func (d Decision) nearMisses(p *Policy) []string {
+	if p == nil || d.Reason != ImplicitDeny {
+		return nil
+	}
+	req := d.Request
+	st := &evalState{req: &req}
+	var out []string
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		if s.Effect != Allow || !s.matchAction(req.Action) || !s.matchResource(req.Resource, st) {
+			continue
+		}
+		if s.principals != nil && s.NotPrincipal == nil && s.principals.match(&req.Principal) == grantNone {
+			out = append(out, fmt.Sprintf("%s allows %s but names other principals (%s)", s.Ref(), req.Action, principalsText(s.Principal)))
+			continue
+		}
+		for j := range s.conds {
+			c := &s.conds[j]
+			if c.eval(st) {
+				continue
+			}
+			have := "the request has no " + c.Key
+			if v := st.values(c.lkey); v.len() > 0 {
+				vals := make([]string, v.len())
+				for k := range vals {
+					vals[k] = v.at(k)
+				}
+				have = fmt.Sprintf("the request has %s = %q", c.Key, vals)
+			}
+			out = append(out, fmt.Sprintf("%s would allow, but its condition %s %s %q is not met: %s", s.Ref(), c.Operator, c.Key, c.Values, have))
+			break
+		}
+	}
+	return out
+}
+
+// principalsText renders a Principal element compactly.
+func principalsText(p Principals) string {
+	b, _ := json.Marshal(p.jsonValue())
+	return string(b)
 }
 
 // why is the one-sentence reason.
@@ -176,11 +224,20 @@ func (d Decision) MissingStatements() []string {
 	}
 	out := make([]string, 0, len(d.Missing))
 	for _, s := range d.Missing {
-		where := s.String()
-		if s == SideResource && d.Set.Resource != nil {
-			where = d.Set.Resource.Name
+		var where string
+		switch {
+		case s == SideResource && d.Set.Resource != nil:
+			where = "the " + d.Set.Resource.Name
+		case s == SideResource:
+			where = "a resource-based policy on " + resourceText(d.Request.Resource)
+		case s == SideBoundary && d.Set.Boundary != nil:
+			where = "the permissions boundary " + d.Set.Boundary.Name
+		case s == SideSession:
+			where = "a session policy (passed when the session is created)"
+		default:
+			where = "an identity-based policy of " + d.Request.Principal.policyHolder()
 		}
-		out = append(out, fmt.Sprintf("add to the %s:\n%s", where, MissingStatement(d.Request, s)))
+		out = append(out, fmt.Sprintf("add to %s:\n%s", where, MissingStatement(d.Request, s)))
 	}
 	return out
 }

@@ -30,6 +30,9 @@ func TestExplainCrossAccountMissingBucketPolicy(t *testing.T) {
 	if len(fixes) != 1 || !strings.HasPrefix(fixes[0], "add to the bucket policy of b:\n") {
 		t.Fatalf("fixes = %q", fixes)
 	}
+	if got := Evaluate(get(session, "k", acctA), Set{}).MissingStatements(); len(got) != 1 || !strings.HasPrefix(got[0], "add to an identity-based policy of "+session.RoleARN+":\n") {
+		t.Fatalf("identity fix = %q", got)
+	}
 	// The suggested statement, added to the bucket policy, allows the request.
 	stmt := strings.TrimPrefix(fixes[0], "add to the bucket policy of b:\n")
 	fixed := mustParse(t, doc(stmt), BucketPolicy)
@@ -156,5 +159,23 @@ func TestDenialReasonTrust(t *testing.T) {
 	}
 	if got := Evaluate(get(anonymous, "k", acctA), Set{}).Explain(); !strings.Contains(got, "anonymous has no identity policies, so only a resource-based policy can allow it: there is no resource-based policy.") {
 		t.Fatalf("anonymous:\n%s", got)
+	}
+}
+
+func TestExplainNearMisses(t *testing.T) {
+	id := mustParse(t, doc(`{"Sid":"OnlyFromVpn","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`,
+		`{"Sid":"Tagged","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}`), Identity)
+	bucket := mustParse(t, doc(resStmt("Carol", "Allow", `{"AWS":"arn:aws:iam::`+acctA+`:user/carol"}`, "s3:GetObject", "arn:aws:s3:::b/*")), BucketPolicy)
+	req := get(alice, "k", acctA)
+	req.Context = ContextOf("aws:SourceIp", "192.0.2.1")
+	got := Evaluate(req, Set{Identity: []Named{{Name: "p", Policy: id}}, Resource: &Named{Name: "bucket policy", Policy: bucket}}).Explain()
+	for _, want := range []string{
+		`statement "OnlyFromVpn" would allow, but its condition IpAddress aws:SourceIp ["10.0.0.0/8"] is not met: the request has aws:SourceIp = ["192.0.2.1"]`,
+		`statement "Tagged" would allow, but its condition StringEquals aws:PrincipalTag/team ["blue"] is not met: the request has no aws:PrincipalTag/team`,
+		`statement "Carol" allows s3:GetObject but names other principals ({"AWS":["arn:aws:iam::111122223333:user/carol"]})`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
 	}
 }

@@ -2,7 +2,10 @@ package policy
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParse checks that Parse never panics, that every failure is an *Error
@@ -48,4 +51,51 @@ func FuzzParse(f *testing.F) {
 			Evaluate(req, Set{Identity: []Named{named}})
 		}
 	})
+}
+
+// FuzzPattern compares the wildcard matcher with the regular expression the
+// pattern means.
+func FuzzPattern(f *testing.F) {
+	for _, s := range [][2]string{{"a*b?c", "aXXbYc"}, {"*a*a*b", "aaaaab"}, {"s3:Get*", "S3:GETOBJECT"}, {"?é*", "xéy"}, {"**?", ""}} {
+		f.Add(s[0], s[1], false)
+		f.Add(s[0], s[1], true)
+	}
+	f.Fuzz(func(t *testing.T, pat, s string, fold bool) {
+		if !utf8.ValidString(pat) || !utf8.ValidString(s) || len(pat) > 64 || len(s) > 256 {
+			return
+		}
+		var re strings.Builder
+		re.WriteString("(?s)^")
+		if fold {
+			re.WriteString("(?i)")
+		}
+		for _, r := range pat {
+			switch r {
+			case '*':
+				re.WriteString(".*")
+			case '?':
+				re.WriteString(".")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString("$")
+		want := regexp.MustCompile(re.String()).MatchString(s)
+		if fold && !isASCII(pat+s) {
+			return // Unicode folding differs from regexp's (?i) in corner cases
+		}
+		p := compilePattern(pat, true, false, fold)
+		if got := p.match(s, nil); got != want {
+			t.Fatalf("%q ~ %q (fold %v) = %v, regexp says %v", pat, s, fold, got, want)
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -63,11 +63,15 @@ func decodeObject(doc string, kind Kind) (map[string]any, error) {
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
 	var v any
+	bad := pJSON
+	if kind == BucketPolicy {
+		bad = pBadJSON // it does start with '{'
+	}
 	if err := dec.Decode(&v); err != nil {
-		return nil, newError(kind, pJSON, "", fmt.Sprintf("invalid JSON: %v", err))
+		return nil, newError(kind, bad, "", fmt.Sprintf("invalid JSON: %v", err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, newError(kind, pJSON, "", "data after the JSON document")
+		return nil, newError(kind, bad, "", "data after the JSON document")
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -175,7 +179,11 @@ func (p *parser) document(top map[string]any) (*Policy, *Error) {
 		list = v
 	}
 	if len(list) == 0 {
-		return nil, p.fail(pSyntax, "", "Statement is not an object or a non-empty list")
+		pr := pSyntax
+		if _, isList := st.([]any); isList {
+			pr = pEmptyStatement
+		}
+		return nil, p.fail(pr, "", "Statement is not an object or a non-empty list")
 	}
 	p.vars = pol.Version == Version2012
 	for i, e := range list {

@@ -189,13 +189,14 @@ func (p *pattern) matchToken(t *token, s string, st *evalState) (int, bool) {
 }
 
 // equalFoldIf compares s with lower-case lit, ignoring case if fold (ASCII
-// fast path; Unicode case folding when either side is not ASCII).
+// fast path; Unicode case folding when either side is not ASCII, for
+// characters whose two cases have the same length).
 func equalFoldIf(s, lit string, fold bool) bool {
 	if !fold {
 		return s == lit
 	}
 	if len(s) != len(lit) {
-		return strings.EqualFold(s, lit)
+		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -78,6 +78,15 @@ func (p *Principal) Display() string {
 	return "anonymous"
 }
 
+// policyHolder names the identity whose policies apply: the role for a role
+// session, else the caller.
+func (p *Principal) policyHolder() string {
+	if p.Type == AssumedRole && p.RoleARN != "" {
+		return p.RoleARN
+	}
+	return p.Display()
+}
+
 // principalKey derives the principal's global condition keys (lkey is lower
 // case). It never allocates.
 func (p *Principal) principalKey(lkey string) (string, bool) {
@@ -108,6 +117,11 @@ func (p *Principal) principalKey(lkey string) (string, bool) {
 		if p.Type == Service {
 			return p.Service, true
 		}
+	case "aws:principalisawsservice":
+		if p.Type == Service {
+			return "true", true
+		}
+		return "false", true
 	default:
 		const tagPrefix = "aws:principaltag/"
 		if len(lkey) > len(tagPrefix) && lkey[:len(tagPrefix)] == tagPrefix {

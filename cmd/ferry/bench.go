@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ func benchCmd() *cobra.Command {
 	var (
 		dataDir, endpoint, accessKey, secretKey, region, bucket, sizes string
 		concurrency, maxOps                                            int
+		putOnly, baseline                                              bool
 		duration                                                       time.Duration
 	)
 	cmd := &cobra.Command{
@@ -57,13 +59,23 @@ API and benchmarks as that account; with --endpoint, --access-key and
 				bucket = "ferry-bench-" + randomHex(4)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "benchmarking %s bucket %s, %d clients, %s per phase\n", endpoint, bucket, concurrency, duration)
-			_, err = bench.Run(ctx, bench.Config{
+			cfg := bench.Config{
 				Endpoint: endpoint, Region: region, Credentials: creds, Bucket: bucket,
-				Concurrency: concurrency, Sizes: sz, Duration: duration, MaxOps: maxOps,
+				Concurrency: concurrency, Sizes: sz, Duration: duration, MaxOps: maxOps, PutOnly: putOnly,
 				Client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency * 2}},
 				Progress: func(r bench.Result) { fmt.Fprintln(out, r) },
-			})
+			}
+			var base []bench.Result
+			if baseline {
+				if base, err = runBaseline(ctx, cfg, out); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(out, "benchmarking %s bucket %s, %d clients, %s per phase\n", endpoint, bucket, concurrency, duration)
+			res, err := bench.Run(ctx, cfg)
+			if err == nil && baseline {
+				printRatios(out, res, base)
+			}
 			return err
 		},
 	}
@@ -77,6 +89,8 @@ API and benchmarks as that account; with --endpoint, --access-key and
 	f.StringVar(&sizes, "sizes", "4KiB,1MiB,64MiB", "object sizes, comma separated")
 	f.IntVarP(&concurrency, "concurrency", "c", 32, "concurrent clients")
 	f.IntVar(&maxOps, "max-ops", 0, "stop a phase after this many operations (0: only the duration bounds it)")
+	f.BoolVar(&baseline, "baseline", false, "first run the same phases against a no-op HTTP server in this process and print Ferry's figures as ratios of it")
+	f.BoolVar(&putOnly, "put-only", false, "run only the PUT phases (fill a server, e.g. with --max-ops 1000000)")
 	f.DurationVarP(&duration, "duration", "d", 10*time.Second, "length of each phase")
 	return cmd
 }
@@ -125,4 +139,32 @@ func parseSizes(s string) ([]int64, error) {
 		out = append(out, n*mult)
 	}
 	return out, nil
+}
+
+// runBaseline runs cfg's phases against an in-process null server: the
+// client, net/http and loopback with no authentication and no storage.
+func runBaseline(ctx context.Context, cfg bench.Config, out io.Writer) ([]bench.Result, error) {
+	n, err := bench.StartNullServer()
+	if err != nil {
+		return nil, fmt.Errorf("baseline server: %w", err)
+	}
+	defer n.Close()
+	cfg.Endpoint = n.URL
+	cfg.Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}}
+	fmt.Fprintf(out, "baseline: no-op HTTP server %s, %d clients, %s per phase\n", n.URL, cfg.Concurrency, cfg.Duration)
+	return bench.Run(ctx, cfg)
+}
+
+// printRatios prints each of Ferry's figures as a share of the baseline's.
+func printRatios(out io.Writer, res, base []bench.Result) {
+	fmt.Fprintln(out, "ratio to baseline (same client, same machine, same run):")
+	for i, r := range res {
+		if i >= len(base) || base[i].Ops == 0 {
+			continue
+		}
+		b := base[i]
+		fmt.Fprintf(out, "%-4s %9s  %9.1f ops/s of %9.1f  = %.2f   p50 %s of %s\n",
+			r.Op, bench.SizeName(r.Size), r.OpsPerSec(), b.OpsPerSec(), r.OpsPerSec()/b.OpsPerSec(),
+			r.Percentile(50).Round(10*time.Microsecond), b.Percentile(50).Round(10*time.Microsecond))
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/world"
 )
 
@@ -34,6 +35,7 @@ type serveOptions struct {
 	tlsCert  string
 	tlsKey   string
 	debug    string
+	rootKey  string
 }
 
 func serveCmd() *cobra.Command {
@@ -61,6 +63,7 @@ that this works at once:
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
 	f.StringVar(&o.debug, "debug-listen", envOr("FERRY_DEBUG_LISTEN", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; env FERRY_DEBUG_LISTEN)")
+	f.StringVar(&o.rootKey, "root-key-file", "", "root key file (base64, mode 0600); default: env FERRY_ROOT_KEY, else <data-dir>/root.key, created on first start")
 	return cmd
 }
 
@@ -83,7 +86,11 @@ func serve(ctx context.Context, o serveOptions, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log})
+	rootKey := keyring.OptionsFromEnv(o.dataDir)
+	if o.rootKey != "" {
+		rootKey = keyring.Options{Path: o.rootKey}
+	}
+	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log, RootKey: rootKey})
 	if err != nil {
 		return err
 	}

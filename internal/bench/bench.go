@@ -33,7 +33,9 @@ type Config struct {
 	// Duration bounds each phase; MaxOps (if > 0) bounds the operations of a phase.
 	Duration time.Duration
 	MaxOps   int
-	Client   *http.Client
+	// PutOnly skips the GET phases (to fill a server with objects).
+	PutOnly bool
+	Client  *http.Client
 	// Progress, if set, receives a line as each phase finishes.
 	Progress func(Result)
 }
@@ -68,7 +70,7 @@ func (r Result) Percentile(p float64) time.Duration {
 // String formats the result as one table row.
 func (r Result) String() string {
 	return fmt.Sprintf("%-4s %9s  c=%-3d %8d ops %9.1f ops/s %9.1f MiB/s  p50 %-9s p90 %-9s p99 %-9s errors %d",
-		r.Op, sizeName(r.Size), r.Concurrency, r.Ops, r.OpsPerSec(), r.MiBPerSec(),
+		r.Op, SizeName(r.Size), r.Concurrency, r.Ops, r.OpsPerSec(), r.MiBPerSec(),
 		round(r.Percentile(50)), round(r.Percentile(90)), round(r.Percentile(99)), r.Errors)
 }
 
@@ -82,7 +84,8 @@ func round(d time.Duration) time.Duration {
 	return d.Round(time.Microsecond)
 }
 
-func sizeName(n int64) string {
+// SizeName prints a size as the benchmark names it: 4KiB, 1MiB, 100B.
+func SizeName(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%dMiB", n>>20)
@@ -111,7 +114,10 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 		out = append(out, put.Result)
 		c.report(put.Result)
 		if put.Ops == 0 {
-			return out, fmt.Errorf("no PUT of %s succeeded: %v", sizeName(size), put.FirstError)
+			return out, fmt.Errorf("no PUT of %s succeeded: %v", SizeName(size), put.FirstError)
+		}
+		if c.PutOnly {
+			continue
 		}
 		written := put.perWorker
 		get := c.phase(ctx, "GET", size, func(worker, i int) error {
@@ -134,7 +140,7 @@ func (c Config) report(r Result) {
 }
 
 func (c Config) key(size int64, worker, i int) string {
-	return fmt.Sprintf("/%s/%s/w%03d/%08d", c.Bucket, sizeName(size), worker, i)
+	return fmt.Sprintf("/%s/%s/w%03d/%08d", c.Bucket, SizeName(size), worker, i)
 }
 
 var errNothingWritten = errors.New("this worker wrote no object to read")

@@ -121,8 +121,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	elapsed := time.Since(start)
 	s.requests.WithLabelValues(service, op, strconv.Itoa(rec.status)).Inc()
 	s.latency.WithLabelValues(service, op).Observe(elapsed.Seconds())
-	s.Log.Debug("request", "service", service, "op", op, "method", r.Method, "path", r.URL.Path,
-		"status", rec.status, "bytes", rec.bytes, "duration", elapsed, "request_id", reqID, "remote", r.RemoteAddr)
+	if s.Log.Enabled(r.Context(), slog.LevelDebug) { // skip boxing the attributes otherwise
+		s.Log.Debug("request", "service", service, "op", op, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "bytes", rec.bytes, "duration", elapsed, "request_id", reqID, "remote", r.RemoteAddr)
+	}
 }
 
 // route serves the request and returns the service label for metrics.

@@ -19,11 +19,14 @@ import (
 	"github.com/ferrystore/ferry/internal/httpd"
 	"github.com/ferrystore/ferry/internal/iam"
 	"github.com/ferrystore/ferry/internal/iamapi"
+	"github.com/ferrystore/ferry/internal/keyring"
+	"github.com/ferrystore/ferry/internal/kms"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
 	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/sigv4"
+	"github.com/ferrystore/ferry/internal/sse"
 	"github.com/ferrystore/ferry/internal/sts"
 	"github.com/ferrystore/ferry/internal/stsapi"
 )
@@ -39,6 +42,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// InMemory keeps metadata in memory (tests); object bytes still go to DataDir.
 	InMemory bool
+	// RootKey says where the root key comes from; the zero value means
+	// FERRY_ROOT_KEY if set, else <DataDir>/root.key (created on first start).
+	RootKey keyring.Options
 }
 
 // World is a running set of services over one data directory.
@@ -50,6 +56,8 @@ type World struct {
 	// Authz decides every request; Recent shows its last decisions.
 	Authz *authz.Authorizer
 	STS   *sts.Service
+	KMS   *kms.Service
+	SSE   *sse.Service
 	S3    *s3.Service
 	HTTP  *httpd.Server
 }
@@ -79,6 +87,10 @@ func Open(cfg Config) (*World, error) {
 		w.Store.Close()
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
+	if err := w.openKeys(); err != nil {
+		w.Close()
+		return nil, err
+	}
 	// One Authorizer decides for every service. IAM and STS are global: one
 	// service each for every region; they are also where the Authorizer
 	// finds identity policies, tags and sessions.
@@ -102,6 +114,22 @@ func Open(cfg Config) (*World, error) {
 	}
 	w.HTTP.Init()
 	return w, nil
+}
+
+// openKeys loads the root key, refusing one that does not match the data
+// directory, and builds KMS and server-side encryption on it.
+func (w *World) openKeys() error {
+	opts := w.Config.RootKey
+	if opts == (keyring.Options{}) {
+		opts = keyring.OptionsFromEnv(w.Config.DataDir)
+	}
+	root, err := keyring.Open(w.Store, opts)
+	if err != nil {
+		return fmt.Errorf("open root key: %w", err)
+	}
+	w.KMS = kms.New(kms.Config{Store: w.Store, Root: root, Clock: w.Config.Clock})
+	w.SSE = sse.New(sse.Config{KMS: w.KMS, Root: root, Store: w.Store, Clock: w.Config.Clock})
+	return nil
 }
 
 // Close releases the stores.
