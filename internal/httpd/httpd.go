@@ -39,8 +39,9 @@ type Authenticator func(r *http.Request) (Authenticated, error)
 
 // QueryService is a Query-protocol service (IAM, STS).
 type QueryService interface {
-	// Serve answers an authenticated request; body is the verified body.
-	Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader)
+	// Serve answers an authenticated request (body is the verified body)
+	// and returns the operation's name for metrics and logs.
+	Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) string
 	// WriteError answers with an error in the service's shape.
 	WriteError(w http.ResponseWriter, err error)
 }
@@ -112,7 +113,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = newIdleBody(w, r.Body, s.idleTimeout())
 	}
 	s.inflight.Inc()
-	service := s.route(rec, r, reqID, hostID)
+	service := s.route(rec, r, reqID, hostID, info)
 	s.inflight.Dec()
 	op := info.Op
 	if op == "" {
@@ -127,8 +128,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// route serves the request and returns the service label for metrics.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID string) string {
+// route serves the request and returns the service label for metrics; the
+// Query services name their operation in info (S3 fills it in itself).
+func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID string, info *s3api.Info) string {
 	if strings.HasPrefix(r.URL.Path, ReservedPrefix) {
 		s.serveFerry(w, r, reqID, hostID)
 		return "ferry"
@@ -148,7 +150,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 	r = r.WithContext(authz.WithInfo(r.Context(),
 		authz.InfoOf(r, reqID, auth.Region, !auth.Principal.IsAnonymous(), auth.Presigned)))
 	if q := s.queryService(auth.Service); q != nil {
-		q.Serve(w, r, auth.Principal, auth.Body)
+		info.Op = q.Serve(w, r, auth.Principal, auth.Body)
 		return auth.Service
 	}
 	switch auth.Service {

@@ -51,6 +51,9 @@ func (s *Service) checkTrustPolicy(doc string) error {
 	if err := s.validate(doc, KindTrust); err != nil {
 		return err
 	}
+	if err := s.checkTrustPrincipals(doc); err != nil {
+		return err
+	}
 	n := 0
 	for _, r := range doc {
 		if !unicode.IsSpace(r) {

@@ -279,3 +279,24 @@ func TestBasicValidator(t *testing.T) {
 }
 
 func aws32(n int32) *int32 { return &n }
+
+func TestTrustPolicyPrincipalsMustExist(t *testing.T) {
+	svc := newTestService()
+	acct, _, err := svc.CreateAccount("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := aws.Principal{Type: aws.PrincipalRoot, Account: acct.ID, ARN: aws.RootARN(acct.ID)}
+	trust := func(principal string) *string {
+		return s(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}]}`)
+	}
+	ghost := "arn:aws:iam::" + string(acct.ID) + ":user/ghost"
+	_, err = svc.CreateRole(ctx, root, &sdk.CreateRoleInput{RoleName: s("r"), AssumeRolePolicyDocument: trust(ghost)})
+	wantErr(t, err, "MalformedPolicyDocument", `Invalid principal in policy: "AWS":"`+ghost+`"`)
+	svc.CreateUser(ctx, root, &sdk.CreateUserInput{UserName: s("ghost")})
+	for _, p := range []string{ghost, string(acct.ID), "arn:aws:iam::999999999999:user/elsewhere"} {
+		if _, err := svc.CreateRole(ctx, root, &sdk.CreateRoleInput{RoleName: s("r" + p[len(p)-3:]), AssumeRolePolicyDocument: trust(p)}); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

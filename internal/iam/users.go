@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -91,11 +92,15 @@ func (s *Service) GetUser(ctx context.Context, p aws.Principal, in *sdk.GetUserI
 			if err := s.authorize(ctx, p, "GetUser", p.ARN, nil); err != nil {
 				return nil, err
 			}
+			root := &types.User{UserId: ptr(string(p.Account)), Arn: ptr(p.ARN)}
 			acct, err := s.Account(p.Account)
-			if err != nil {
+			switch {
+			case err == nil:
+				root.CreateDate = timePtr(acct.Created)
+			case !errors.Is(err, ErrNoSuchAccount):
 				return nil, aws.Internal(err)
 			}
-			return &sdk.GetUserOutput{User: &types.User{UserId: ptr(string(acct.ID)), Arn: ptr(p.ARN), CreateDate: timePtr(acct.Created)}}, nil
+			return &sdk.GetUserOutput{User: root}, nil
 		case aws.PrincipalUser:
 			name = p.ARN[strings.LastIndex(p.ARN, "/")+1:]
 		default:

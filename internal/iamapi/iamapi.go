@@ -81,13 +81,14 @@ func New(svc *iam.Service, log *slog.Logger) *API {
 	return &API{q: &query.API{Model: m, Handlers: h, Log: log}}
 }
 
-// Serve answers an authenticated IAM request; body is the verified body.
-func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) {
+// Serve answers an authenticated IAM request (body is the verified body)
+// and returns the action.
+func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) string {
 	if p.IsAnonymous() {
 		a.q.WriteError(w, query.ErrMissingAuthentication(), query.NewRequestID())
-		return
+		return ""
 	}
-	a.q.Serve(w, r, p, body)
+	return a.q.Serve(w, r, p, body)
 }
 
 // WriteError answers with err as an IAM error (authentication failures are

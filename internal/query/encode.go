@@ -86,9 +86,17 @@ func (m *Model) encodeValue(w *writer, name string, s *Shape, f reflect.Value, r
 	}
 	switch s.Type {
 	case "structure":
+		start := w.buf.Len()
 		w.open(name, "")
+		inner := w.buf.Len()
 		if err := m.encodeStruct(w, s, f); err != nil {
 			return err
+		}
+		if w.buf.Len() == inner { // no member set: <Name/>
+			w.buf.Truncate(start)
+			w.depth--
+			w.empty(name)
+			return nil
 		}
 		w.close(name)
 	case "list":

@@ -85,7 +85,7 @@ func TestEncode(t *testing.T) {
 	out := &iam.GetRoleOutput{Role: &iamtypes.Role{
 		Arn: str("arn:aws:iam::111111111111:role/app"), CreateDate: &created, Path: str("/"),
 		RoleId: str("AROAEXAMPLEEXAMPLE123"), RoleName: str("app"), AssumeRolePolicyDocument: str("%7B%7D"),
-		MaxSessionDuration: aws32(3600), Tags: []iamtypes.Tag{{Key: str("a"), Value: str("<b>")}},
+		MaxSessionDuration: aws32(3600), Tags: []iamtypes.Tag{{Key: str("a"), Value: str("<b>")}}, RoleLastUsed: &iamtypes.RoleLastUsed{},
 	}}
 	got, err := IAM.Encode("GetRole", out, "req-1")
 	if err != nil {
@@ -107,6 +107,7 @@ func TestEncode(t *testing.T) {
           <Value>&lt;b&gt;</Value>
         </member>
       </Tags>
+      <RoleLastUsed/>
     </Role>
   </GetRoleResult>
   <ResponseMetadata>
@@ -163,5 +164,36 @@ func TestAuthError(t *testing.T) {
 		if e == nil || e.Code != tc.code || e.Message != tc.message || e.Status != tc.status {
 			t.Errorf("%v → %v", tc.in, e)
 		}
+	}
+}
+
+// TestDecodeMapAndEncodeMap covers the X.entry.N.key/value convention with a
+// small hand-written model (no IAM or STS operation Ferry serves has a map).
+func TestDecodeMapAndEncodeMap(t *testing.T) {
+	m := &Model{Namespace: "urn:test", Operations: map[string]Operation{"Op": {Input: "In", Output: "Out", ResultWrapper: "OpResult"}},
+		Shapes: map[string]*Shape{
+			"In":       {Type: "structure", Members: []Member{{Name: "Attrs", Shape: "AttrMap", Required: true}, {Name: "Names", Shape: "NameList"}}},
+			"Out":      {Type: "structure", Members: []Member{{Name: "Attrs", Shape: "AttrMap"}}},
+			"AttrMap":  {Type: "map", Key: &Member{Shape: "Str"}, Value: &Member{Shape: "Str"}, Max: 2, HasMax: true},
+			"NameList": {Type: "list", Member: &Member{Shape: "Str"}},
+			"Str":      {Type: "string"},
+		}}
+	type attrs struct {
+		Attrs map[string]string
+		Names []string
+	}
+	params, _ := url.ParseQuery("Attrs.entry.1.key=b&Attrs.entry.1.value=2&Attrs.entry.2.key=a&Attrs.entry.2.value=1&Names=")
+	var in attrs
+	if err := m.Decode("Op", params, &in); err != nil || in.Attrs["a"] != "1" || in.Attrs["b"] != "2" || in.Names == nil || len(in.Names) != 0 {
+		t.Fatalf("%+v %v", in, err)
+	}
+	got, err := m.Encode("Op", &attrs{Attrs: in.Attrs}, "r")
+	if err != nil || !strings.Contains(string(got), "<Attrs>\n      <entry>\n        <key>a</key>\n        <value>1</value>\n      </entry>\n      <entry>\n        <key>b</key>") {
+		t.Fatalf("%s %v", got, err)
+	}
+	params.Add("Attrs.entry.3.key", "c")
+	params.Add("Attrs.entry.3.value", "3")
+	if err := m.Decode("Op", params, &in); err == nil || !strings.Contains(err.Error(), "Member must have length less than or equal to 2") {
+		t.Fatalf("map too long: %v", err)
 	}
 }

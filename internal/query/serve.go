@@ -43,36 +43,37 @@ type API struct {
 	Log      *slog.Logger
 }
 
-// Serve answers a request whose signature has been verified; body is the
-// verified request body.
-func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) {
+// Serve answers a request whose signature has been verified (body is the
+// verified request body) and returns the action it named, if known.
+func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) string {
 	reqID := NewRequestID()
 	params, err := Params(r, body)
 	if err != nil {
 		a.WriteError(w, err, reqID)
-		return
+		return ""
 	}
 	action := params.Get("Action")
 	if action == "" {
 		a.WriteError(w, ErrMissingAction(), reqID)
-		return
+		return ""
 	}
 	h, ok := a.Handlers[action]
 	if !ok {
 		a.WriteError(w, ErrInvalidAction(action, params.Get("Version")), reqID)
-		return
+		return ""
 	}
 	out, err := h(r.Context(), p, params)
 	if err != nil {
 		a.WriteError(w, err, reqID)
-		return
+		return action
 	}
 	doc, err := a.Model.Encode(action, out, reqID)
 	if err != nil {
 		a.WriteError(w, aws.Internal(err), reqID)
-		return
+		return action
 	}
 	a.write(w, http.StatusOK, doc, reqID)
+	return action
 }
 
 // WriteError sends err as a Query error body; failures that are not AWS

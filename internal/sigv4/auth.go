@@ -137,17 +137,22 @@ func (a *authInfo) setHeaderDate(r *http.Request) error {
 	return nil
 }
 
+// defaultQueryExpiry is the validity of a presigned request to a service
+// other than S3 that names no X-Amz-Expires (the SDKs presign STS
+// GetCallerIdentity that way): the skew window.
+const defaultQueryExpiry = "900"
+
 func parseQueryAuth(r *http.Request, q url.Values) (*authInfo, error) {
+	c, credOK := parseCredential(q.Get("X-Amz-Credential"))
 	for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires"} {
-		if q.Get(k) == "" {
+		if q.Get(k) == "" && !(k == "X-Amz-Expires" && credOK && c.service != "s3") {
 			return nil, aws.ErrPresignMissingParams()
 		}
 	}
 	if q.Get("X-Amz-Algorithm") != algorithm {
 		return nil, aws.ErrUnsupportedAuth()
 	}
-	c, ok := parseCredential(q.Get("X-Amz-Credential"))
-	if !ok {
+	if !credOK {
 		return nil, aws.ErrPresignCredentialMalformed()
 	}
 	a := &authInfo{credential: c, presigned: true, signedHeaders: q.Get("X-Amz-SignedHeaders"), signature: q.Get("X-Amz-Signature")}
@@ -159,7 +164,11 @@ func parseQueryAuth(r *http.Request, q url.Values) (*authInfo, error) {
 	if err := a.setQueryDate(q.Get("X-Amz-Date")); err != nil {
 		return nil, err
 	}
-	return a, a.setExpires(q.Get("X-Amz-Expires"))
+	expires := q.Get("X-Amz-Expires")
+	if expires == "" {
+		expires = defaultQueryExpiry
+	}
+	return a, a.setExpires(expires)
 }
 
 func (a *authInfo) setQueryDate(s string) error {

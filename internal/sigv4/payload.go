@@ -24,6 +24,10 @@ func payloadHash(r *http.Request, a *authInfo) (string, error) {
 		if v := r.Header.Get("X-Amz-Content-Sha256"); v != "" {
 			return v, nil
 		}
+		if a.service != "s3" {
+			// Other services sign the body's hash even in presigned URLs.
+			return bufferAndHash(r)
+		}
 		return unsignedPayload, nil
 	}
 	v := r.Header.Get("X-Amz-Content-Sha256")

@@ -82,6 +82,9 @@ func (s *Service) AssumeRole(ctx context.Context, p aws.Principal, in *sdk.Assum
 	}
 	sess := &Session{Principal: assumedRolePrincipal(role, name), Policy: deref(in.Policy), Tags: tags,
 		TransitiveTags: in.TransitiveTagKeys, SourceIdentity: deref(in.SourceIdentity)}
+	if err := s.inherit(p, sess); err != nil {
+		return nil, err
+	}
 	for _, d := range in.PolicyArns {
 		sess.PolicyARNs = append(sess.PolicyARNs, deref(d.Arn))
 	}
@@ -97,6 +100,40 @@ func (s *Service) AssumeRole(ctx context.Context, p aws.Principal, in *sdk.Assum
 		out.SourceIdentity = ptr(sess.SourceIdentity)
 	}
 	return out, nil
+}
+
+// inherit carries a calling session's source identity and transitive tags
+// into a chained session, as AWS does: the source identity cannot change and
+// transitive tags pass on (a tag set again in the request is refused).
+func (s *Service) inherit(caller aws.Principal, sess *Session) error {
+	if caller.SessionToken == "" {
+		return nil
+	}
+	parent, err := s.Session(caller)
+	switch {
+	case errors.Is(err, ErrNoSuchSession):
+		return nil
+	case err != nil && parent == nil:
+		return aws.Internal(err)
+	}
+	if parent.SourceIdentity != "" {
+		sess.SourceIdentity = parent.SourceIdentity
+	}
+	for _, k := range parent.TransitiveTags {
+		for requested := range sess.Tags {
+			if strings.EqualFold(requested, k) {
+				return errInvalidParameter("One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.")
+			}
+		}
+	}
+	for _, k := range parent.TransitiveTags {
+		if sess.Tags == nil {
+			sess.Tags = map[string]string{}
+		}
+		sess.Tags[k] = parent.Tags[k]
+		sess.TransitiveTags = append(sess.TransitiveTags, k)
+	}
+	return nil
 }
 
 // AssumeRoleAsService lets an AWS service inside Ferry (for example

@@ -8,6 +8,7 @@ import (
 
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	sdk "github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/iam"
@@ -116,5 +117,36 @@ func TestGetSessionToken(t *testing.T) {
 	_, err = svc.GetSessionToken(ctx, sess.Principal, &sdk.GetSessionTokenInput{})
 	if e, _ := aws.As(err); e == nil || e.Message != "Cannot call GetSessionToken with session credentials" {
 		t.Fatalf("session calling GetSessionToken: %v", err)
+	}
+}
+
+func TestChainedSessionInherits(t *testing.T) {
+	svc, _, bob := world(t)
+	chainTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/x/shared"},"Action":"sts:AssumeRole"}]}`
+	if _, err := svc.iam.CreateRole(ctx, root("111111111111"), &iamsdk.CreateRoleInput{RoleName: s("next"), AssumeRolePolicyDocument: s(chainTrust)}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.AssumeRole(ctx, bob, &sdk.AssumeRoleInput{RoleArn: s("arn:aws:iam::111111111111:role/x/shared"), RoleSessionName: s("one"),
+		SourceIdentity: s("bob-laptop"), Tags: []types.Tag{{Key: s("project"), Value: s("ferry")}}, TransitiveTagKeys: []string{"project"}})
+	if err != nil || *first.SourceIdentity != "bob-laptop" || first.PackedPolicySize == nil {
+		t.Fatalf("%+v %v", first, err)
+	}
+	sess, _ := svc.Credentials(*first.Credentials.AccessKeyId)
+	_, err = svc.AssumeRole(ctx, sess.Principal, &sdk.AssumeRoleInput{RoleArn: s("arn:aws:iam::111111111111:role/next"), RoleSessionName: s("two"), DurationSeconds: i32(7200)})
+	if e, _ := aws.As(err); e == nil || e.Message != "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining." {
+		t.Fatalf("chained duration: %v", err)
+	}
+	_, err = svc.AssumeRole(ctx, sess.Principal, &sdk.AssumeRoleInput{RoleArn: s("arn:aws:iam::111111111111:role/next"), RoleSessionName: s("two"),
+		Tags: []types.Tag{{Key: s("Project"), Value: s("other")}}})
+	if !aws.IsCode(err, "InvalidParameterValue") {
+		t.Fatalf("overriding a transitive tag: %v", err)
+	}
+	second, err := svc.AssumeRole(ctx, sess.Principal, &sdk.AssumeRoleInput{RoleArn: s("arn:aws:iam::111111111111:role/next"), RoleSessionName: s("two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chained, _ := svc.Credentials(*second.Credentials.AccessKeyId)
+	if chained.SourceIdentity != "bob-laptop" || chained.Tags["project"] != "ferry" {
+		t.Fatalf("chained session %+v", chained)
 	}
 }

@@ -227,20 +227,54 @@ func TestAssumeRoleAcrossAccounts(t *testing.T) {
 	_, err = bob.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("long"), DurationSeconds: aws.Int32(10800)})
 	wantAPIError(t, err, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 
-	// Expiry follows the clock: after 15 minutes the session is refused.
+	// Expiry follows the clock: after 15 minutes the session is refused,
+	// by STS (403) and by S3 (400) each in its own words.
 	e.clock.Advance(16 * time.Minute)
-	status, body := e.signedAt(t, "sts", "us-east-1", "Action=GetCallerIdentity&Version=2011-06-15", *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	status, body := e.signedAt(t, http.MethodPost, "sts", "us-east-1", "Action=GetCallerIdentity&Version=2011-06-15", *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
 	if status != http.StatusForbidden || !strings.Contains(body, "<Code>ExpiredToken</Code>\n    <Message>The security token included in the request is expired</Message>") {
 		t.Fatalf("expired session on STS: %d\n%s", status, body)
 	}
+	status, body = e.signedAt(t, http.MethodGet, "s3", "us-east-1", "", *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	if status != http.StatusBadRequest || !strings.Contains(body, "<Code>ExpiredToken</Code><Message>The provided token has expired.</Message>") {
+		t.Fatalf("expired session on S3: %d\n%s", status, body)
+	}
+}
+
+func TestGetSessionToken(t *testing.T) {
+	e := startIAMEnv(t)
+	ctx := context.Background()
+	a := e.iam(e.rootCreds("a"))
+	if _, err := a.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("carol")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := a.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("carol")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.sts(static(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, ""), "us-east-1").GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	session := e.sts(static(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken), "us-east-1")
+	who, err := session.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || *who.Arn != "arn:aws:iam::"+e.acct["a"]+":user/carol" {
+		t.Fatalf("session identity %+v %v", who, err)
+	}
+	_, err = session.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	wantAPIError(t, err, "AccessDenied", "Cannot call GetSessionToken with session credentials")
+	_, err = e.sts(static(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, ""), "us-east-1").GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(600)})
+	wantAPIError(t, err, "ValidationError", "1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900")
 }
 
 // signedAt sends a Query request signed at the server's clock (the SDK
 // clients sign at the real time, which the test moved away from).
-func (e *iamEnv) signedAt(t *testing.T, service, region, form, id, secret, token string) (int, string) {
+func (e *iamEnv) signedAt(t *testing.T, method, service, region, form, id, secret, token string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req, _ := http.NewRequest(method, e.srv.URL+"/", strings.NewReader(form))
+	if form != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	if token != "" {
 		req.Header.Set("X-Amz-Security-Token", token)
 	}
@@ -262,7 +296,7 @@ func (e *iamEnv) signedAt(t *testing.T, service, region, form, id, secret, token
 func TestQueryErrorShape(t *testing.T) {
 	e := startIAMEnv(t)
 	k := e.root["a"]
-	status, body := e.signedAt(t, "iam", "us-east-1", "Action=GetRole&Version=2010-05-08&RoleName=app-deployer", k.ID, k.Secret, "")
+	status, body := e.signedAt(t, http.MethodPost, "iam", "us-east-1", "Action=GetRole&Version=2010-05-08&RoleName=app-deployer", k.ID, k.Secret, "")
 	lines := strings.Split(body, "\n")
 	want := []string{
 		`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">`,
@@ -276,11 +310,11 @@ func TestQueryErrorShape(t *testing.T) {
 		!strings.HasPrefix(lines[6], "  <RequestId>") || lines[7] != "</ErrorResponse>" || lines[8] != "" {
 		t.Fatalf("status %d, body:\n%s", status, body)
 	}
-	status, body = e.signedAt(t, "iam", "us-east-1", "Action=CreateGroupz&Version=2010-05-08", k.ID, k.Secret, "")
+	status, body = e.signedAt(t, http.MethodPost, "iam", "us-east-1", "Action=CreateGroupz&Version=2010-05-08", k.ID, k.Secret, "")
 	if status != http.StatusBadRequest || !strings.Contains(body, "<Code>InvalidAction</Code>") {
 		t.Fatalf("unknown action: %d\n%s", status, body)
 	}
-	status, body = e.signedAt(t, "iam", "us-east-1", "Action=CreateUser&Version=2010-05-08", k.ID, k.Secret, "")
+	status, body = e.signedAt(t, http.MethodPost, "iam", "us-east-1", "Action=CreateUser&Version=2010-05-08", k.ID, k.Secret, "")
 	if status != http.StatusBadRequest || !strings.Contains(body, "<Message>1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null</Message>") {
 		t.Fatalf("missing parameter: %d\n%s", status, body)
 	}
@@ -290,5 +324,28 @@ func wantAPIError(t *testing.T, err error, wantCode, wantMessage string) {
 	t.Helper()
 	if code(err) != wantCode || !strings.Contains(err.Error(), wantMessage) {
 		t.Fatalf("got %v, want %s: %s", err, wantCode, wantMessage)
+	}
+}
+
+// A presigned GetCallerIdentity URL (the identity proof Vault and EKS use)
+// is answered with the signer's identity.
+func TestPresignedGetCallerIdentity(t *testing.T) {
+	e := startIAMEnv(t)
+	ps, err := sts.NewPresignClient(e.sts(e.rootCreds("b"), "us-west-2")).PresignGetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(ps.Method, ps.URL, nil)
+	for k, v := range ps.SignedHeader {
+		req.Header[k] = v
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<Arn>arn:aws:iam::"+e.acct["b"]+":root</Arn>") {
+		t.Fatalf("%d\n%s", resp.StatusCode, body)
 	}
 }
