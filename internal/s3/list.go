@@ -15,7 +15,6 @@ import (
 // MaxListKeys is the largest page a listing returns, and the default.
 const MaxListKeys = 1000
 
-
 // ListObjectsInput is ListObjects' (v1) request. Marker is exclusive: the
 // listing starts after it.
 type ListObjectsInput struct {
