@@ -2,8 +2,10 @@ package world
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -228,6 +230,17 @@ func TestAnonymousNeedsPublicPolicy(t *testing.T) {
 	}
 	if got := anon(http.MethodGet); got != http.StatusForbidden {
 		t.Fatalf("anonymous GET without a policy: %d", got)
+	}
+	// The operator sees the denial and what would allow it.
+	rec := httptest.NewRecorder()
+	(&adminAPI{w: e.w}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_ferry/admin/decisions?denied=true", nil))
+	var decisions []Decision
+	if err := json.Unmarshal(rec.Body.Bytes(), &decisions); err != nil || len(decisions) == 0 {
+		t.Fatalf("decisions: %v %s", err, rec.Body)
+	}
+	if d := decisions[0]; d.Allowed || d.Action != "s3:GetObject" || d.Principal != "anonymous" || d.Resource != "arn:aws:s3:::website/k" ||
+		!strings.Contains(d.Explanation, "only a resource-based policy can allow it") || len(d.Suggestions) != 1 || !strings.Contains(d.Suggestions[0], `"Principal": "*"`) {
+		t.Fatalf("latest denial %+v", d)
 	}
 	public := `{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::website/*"}]}`
 	if _, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("website"), Policy: aws.String(public)}); err != nil {
