@@ -60,6 +60,9 @@ type Source interface {
 	Session(p aws.Principal) (*sts.Session, error)
 	// ManagedPolicy returns a managed policy's default version by ARN.
 	ManagedPolicy(arn string) (iam.PolicyDocument, error)
+	// Generation changes whenever identity data may have changed (an IAM
+	// write); what was gathered at one generation is reused until then.
+	Generation() uint64
 }
 
 // Config builds an Authorizer.
@@ -76,11 +79,12 @@ type Config struct {
 
 // Authorizer decides requests. It is safe for concurrent use.
 type Authorizer struct {
-	src    Source
-	clock  aws.Clock
-	log    *slog.Logger
-	parsed parseCache
-	recent ring
+	src        Source
+	clock      aws.Clock
+	log        *slog.Logger
+	parsed     parseCache
+	identities identityCache
+	recent     ring
 }
 
 // New returns an Authorizer.
@@ -96,6 +100,7 @@ func New(c Config) *Authorizer {
 	}
 	a := &Authorizer{src: c.Source, clock: c.Clock, log: c.Logger}
 	a.parsed.init(1024)
+	a.identities.init(4096)
 	a.recent.init(c.Keep)
 	return a
 }
@@ -129,14 +134,11 @@ func (a *Authorizer) Allowed(ctx context.Context, req Request) bool {
 // build turns req into the policy engine's request and policy set.
 func (a *Authorizer) build(ctx context.Context, req Request) (policy.Request, policy.Set, error) {
 	info := InfoFrom(ctx)
-	p, sess, err := a.principal(req.Principal)
+	p, id, err := a.principal(req.Principal)
 	if err != nil {
 		return policy.Request{}, policy.Set{}, err
 	}
-	set, err := a.policySet(req.Principal, sess)
-	if err != nil {
-		return policy.Request{}, policy.Set{}, err
-	}
+	set := id.set
 	set.Resource = req.ResourcePolicy
 	set.ResourceRequired = req.ResourceRequired
 	account := req.ResourceAccount
@@ -144,7 +146,7 @@ func (a *Authorizer) build(ctx context.Context, req Request) (policy.Request, po
 		account = req.Principal.Account
 	}
 	preq := policy.Request{Principal: p, Action: req.Action, Resource: req.Resource,
-		ResourceAccount: string(account), Context: a.context(req, info, sess)}
+		ResourceAccount: string(account), Context: a.context(req, info, id.sess)}
 	return preq, set, nil
 }
 

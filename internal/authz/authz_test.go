@@ -25,6 +25,7 @@ type fakeSource struct {
 	tags     map[string]map[string]string
 	sessions map[string]*sts.Session // by access key id
 	managed  map[string]string
+	gen      uint64
 }
 
 func (f *fakeSource) Policies(p aws.Principal) (iam.PrincipalPolicies, error) {
@@ -51,7 +52,7 @@ const (
 	assumeRole = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
 )
 
-func identity(docs ...string) iam.PrincipalPolicies {
+func identityDocs(docs ...string) iam.PrincipalPolicies {
 	var p iam.PrincipalPolicies
 	for i, d := range docs {
 		p.Identity = append(p.Identity, iam.PolicyDocument{Name: "p" + string(rune('0'+i)), Document: d})
@@ -77,19 +78,19 @@ func newTestAuthorizer(t *testing.T) *Authorizer {
 	t.Helper()
 	src := &fakeSource{
 		policies: map[string]iam.PrincipalPolicies{
-			"arn:aws:iam::" + acctA + ":user/reader":  identity(readOnly),
-			"arn:aws:iam::" + acctA + ":user/admin":   identity(admin),
-			"arn:aws:iam::" + acctB + ":user/granted": identity(readOnly),
-			"arn:aws:iam::" + acctA + ":user/bounded": {Identity: identity(fullS3).Identity,
+			"arn:aws:iam::" + acctA + ":user/reader":  identityDocs(readOnly),
+			"arn:aws:iam::" + acctA + ":user/admin":   identityDocs(admin),
+			"arn:aws:iam::" + acctB + ":user/granted": identityDocs(readOnly),
+			"arn:aws:iam::" + acctA + ":user/bounded": {Identity: identityDocs(fullS3).Identity,
 				Boundary: &iam.PolicyDocument{ARN: "arn:aws:iam::" + acctA + ":policy/b", Document: getOnly}},
-			"arn:aws:iam::" + acctA + ":role/worker":   identity(fullS3),
-			"arn:aws:iam::" + acctA + ":user/assumer":  identity(assumeRole),
-			"arn:aws:iam::" + acctB + ":user/assumer":  identity(assumeRole),
-			"arn:aws:iam::" + acctA + ":user/tagged":   identity(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team}/*"}]}`),
-			"arn:aws:iam::" + acctA + ":user/tlsonly":  identity(fullS3, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`),
-			"arn:aws:iam::" + acctA + ":user/netuser":  identity(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`),
-			"arn:aws:iam::" + acctA + ":user/iamread":  identity(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetPolicy","Resource":"*"}]}`),
-			"arn:aws:iam::" + acctA + ":user/denyself": identity(admin, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:DeleteUser","Resource":"*"}]}`),
+			"arn:aws:iam::" + acctA + ":role/worker":   identityDocs(fullS3),
+			"arn:aws:iam::" + acctA + ":user/assumer":  identityDocs(assumeRole),
+			"arn:aws:iam::" + acctB + ":user/assumer":  identityDocs(assumeRole),
+			"arn:aws:iam::" + acctA + ":user/tagged":   identityDocs(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team}/*"}]}`),
+			"arn:aws:iam::" + acctA + ":user/tlsonly":  identityDocs(fullS3, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`),
+			"arn:aws:iam::" + acctA + ":user/netuser":  identityDocs(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`),
+			"arn:aws:iam::" + acctA + ":user/iamread":  identityDocs(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetPolicy","Resource":"*"}]}`),
+			"arn:aws:iam::" + acctA + ":user/denyself": identityDocs(admin, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:DeleteUser","Resource":"*"}]}`),
 		},
 		tags: map[string]map[string]string{"arn:aws:iam::" + acctA + ":user/tagged": {"team": "red"}},
 		sessions: map[string]*sts.Session{
@@ -340,5 +341,24 @@ func TestRecentKeepsTheLastDecisions(t *testing.T) {
 	denied := a.Recent(true)
 	if len(denied) != 4 || !strings.Contains(denied[0].Explain(), "DENY") {
 		t.Fatalf("denied: %d", len(denied))
+	}
+}
+
+func (f *fakeSource) Generation() uint64 { return f.gen }
+
+func TestIdentityCacheFollowsIAMWrites(t *testing.T) {
+	src := &fakeSource{policies: map[string]iam.PrincipalPolicies{}}
+	a := New(Config{Source: src})
+	req := Request{Principal: user(acctA, "u"), Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}
+	if d, _ := a.Authorize(context.Background(), req); d.Allowed {
+		t.Fatal("allowed without policies")
+	}
+	src.policies[req.Principal.ARN] = identityDocs(readOnly)
+	if d, _ := a.Authorize(context.Background(), req); d.Allowed {
+		t.Fatal("the cached identity was not reused within a generation")
+	}
+	src.gen++ // an IAM write
+	if d, _ := a.Authorize(context.Background(), req); !d.Allowed {
+		t.Fatalf("a new generation was not reloaded:\n%s", d.Explain())
 	}
 }

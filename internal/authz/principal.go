@@ -13,9 +13,12 @@ import (
 	"github.com/ferrystore/ferry/policy"
 )
 
-// principal converts Ferry's principal to the policy engine's, with its
-// tags, and returns the STS session behind temporary credentials.
-func (a *Authorizer) principal(p aws.Principal) (policy.Principal, *sts.Session, error) {
+// principal converts Ferry's principal to the policy engine's and gathers
+// what applies to it: identity policies, boundary, session policies, tags
+// and the STS session behind temporary credentials. The root user has no
+// policies (IAM policies cannot limit it); anonymous callers and services
+// have none either.
+func (a *Authorizer) principal(p aws.Principal) (policy.Principal, *identity, error) {
 	out := policy.Principal{ARN: p.ARN, Account: string(p.Account), UserID: p.UserID, RoleARN: p.RoleARN}
 	if p.Account != "" {
 		out.CanonicalUser = aws.CanonicalUserID(p.Account)
@@ -34,55 +37,77 @@ func (a *Authorizer) principal(p aws.Principal) (policy.Principal, *sts.Session,
 	case aws.PrincipalAssumedRole:
 		out.Type = policy.AssumedRole
 	case aws.PrincipalService:
-		out = policy.Principal{Type: policy.Service, Service: p.ARN}
-		return out, nil, nil
+		return policy.Principal{Type: policy.Service, Service: p.ARN}, &identity{}, nil
 	default: // anonymous, and the operator's admin principal, which no policy names
-		return policy.Principal{Type: policy.Anonymous}, nil, nil
+		return policy.Principal{Type: policy.Anonymous}, &identity{}, nil
 	}
 	if a.src == nil {
-		return out, nil, nil
+		return out, &identity{}, nil
 	}
-	var sess *sts.Session
+	id, err := a.identities.get(a, p)
+	if err != nil {
+		return out, nil, err
+	}
+	out.Tags = id.tags
+	return out, id, nil
+}
+
+// identity is what authz gathered about a principal at one IAM generation.
+type identity struct {
+	gen  uint64
+	set  policy.Set // Identity, Boundary and Session
+	tags map[string]string
+	sess *sts.Session
+}
+
+// load gathers a principal's identity from the source.
+func (a *Authorizer) load(p aws.Principal, gen uint64) (*identity, error) {
+	id := &identity{gen: gen}
 	if p.SessionToken != "" {
 		s, err := a.src.Session(p)
 		if err != nil && !errors.Is(err, sts.ErrNoSuchSession) && !aws.IsCode(err, "ExpiredToken") {
-			return out, nil, fmt.Errorf("session of %s: %w", p.ARN, err)
+			return nil, fmt.Errorf("session of %s: %w", p.ARN, err)
 		}
-		sess = s
+		id.sess = s
 	}
 	if p.Type == aws.PrincipalRoot {
-		return out, sess, nil
+		return id, nil
 	}
 	tags, err := a.src.Tags(p)
 	if err != nil {
-		return out, nil, fmt.Errorf("tags of %s: %w", p.PrincipalARN(), err)
+		return nil, fmt.Errorf("tags of %s: %w", p.PrincipalARN(), err)
 	}
-	if sess != nil && len(sess.Tags) > 0 {
-		tags = maps.Clone(tags)
-		if tags == nil {
-			tags = map[string]string{}
-		}
-		for k, v := range sess.Tags { // session tags win over the role's, case-insensitively
-			for old := range tags {
-				if strings.EqualFold(old, k) {
-					delete(tags, old)
-				}
+	id.tags = mergeTags(tags, id.sess)
+	if id.set, err = a.policySet(p, id.sess); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// mergeTags lays session tags over the role's, case-insensitively.
+func mergeTags(tags map[string]string, sess *sts.Session) map[string]string {
+	if sess == nil || len(sess.Tags) == 0 {
+		return tags
+	}
+	out := maps.Clone(tags)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k, v := range sess.Tags {
+		for old := range out {
+			if strings.EqualFold(old, k) {
+				delete(out, old)
 			}
-			tags[k] = v
 		}
+		out[k] = v
 	}
-	out.Tags = tags
-	return out, sess, nil
+	return out
 }
 
 // policySet gathers the identity policies, boundary and session policies
-// that apply to p. The root user has none (IAM policies cannot limit it);
-// anonymous callers and services have none either.
+// of a user or role session.
 func (a *Authorizer) policySet(p aws.Principal, sess *sts.Session) (policy.Set, error) {
 	var set policy.Set
-	if a.src == nil || (p.Type != aws.PrincipalUser && p.Type != aws.PrincipalAssumedRole) {
-		return set, nil
-	}
 	pols, err := a.src.Policies(p)
 	if err != nil {
 		return set, fmt.Errorf("policies of %s: %w", p.PrincipalARN(), err)

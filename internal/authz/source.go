@@ -70,3 +70,6 @@ func ignoreMissing(err error) error {
 	}
 	return err
 }
+
+// Generation implements Source: IAM's write generation.
+func (s Identities) Generation() uint64 { return s.IAM.Generation() }
