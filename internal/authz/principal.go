@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
@@ -21,7 +22,7 @@ import (
 func (a *Authorizer) principal(p aws.Principal) (policy.Principal, *identity, error) {
 	out := policy.Principal{ARN: p.ARN, Account: string(p.Account), UserID: p.UserID, RoleARN: p.RoleARN}
 	if p.Account != "" {
-		out.CanonicalUser = aws.CanonicalUserID(p.Account)
+		out.CanonicalUser = canonicalUser(p.Account)
 	}
 	switch p.Type {
 	case aws.PrincipalRoot:
@@ -50,6 +51,18 @@ func (a *Authorizer) principal(p aws.Principal) (policy.Principal, *identity, er
 	}
 	out.Tags = id.tags
 	return out, id, nil
+}
+
+var canonicalIDs sync.Map // account → S3 canonical user id
+
+// canonicalUser is aws.CanonicalUserID, remembered (it hashes).
+func canonicalUser(account aws.AccountID) string {
+	if v, ok := canonicalIDs.Load(account); ok {
+		return v.(string)
+	}
+	id := aws.CanonicalUserID(account)
+	canonicalIDs.Store(account, id)
+	return id
 }
 
 // identity is what authz gathered about a principal at one IAM generation.
@@ -183,11 +196,7 @@ func documentName(arn, name, owner string) string {
 // context is the request's condition keys: the service's own and the
 // global keys AWS sets for every request.
 func (a *Authorizer) context(req Request, info Info, sess *sts.Session) policy.Context {
-	c := policy.Context{}
-	for _, k := range req.Keys.Keys() {
-		v, _ := req.Keys.Get(k)
-		c.Set(k, v...)
-	}
+	c := req.Keys // built for this request by the caller: extended in place
 	setDefault := func(k string, v ...string) {
 		if _, ok := c.Get(k); !ok {
 			c.Set(k, v...)
