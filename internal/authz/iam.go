@@ -32,54 +32,27 @@ func (s iamSeam) Authorize(ctx context.Context, p aws.Principal, action, resourc
 }
 
 // Validator checks policy documents for IAM and STS with the policy engine,
-// answering with IAM's exact MalformedPolicyDocument messages. IAM, when
-// set, lets it reject trust policies naming users or roles that do not exist
-// in an account Ferry hosts ("Invalid principal in policy"), as IAM does.
-type Validator struct {
-	IAM *iam.Service
-}
+// answering with IAM's exact MalformedPolicyDocument messages. Rules that
+// need IAM's data (do the principals of a trust policy exist, size quotas
+// of an entity's aggregate) stay in IAM.
+type Validator struct{}
 
 // Validate implements iam.PolicyValidator for identity policies (inline,
-// managed, boundaries) and trust policies. Size quotas are left to IAM,
-// which knows the entity's aggregate.
-func (v *Validator) Validate(doc, kind string) error {
-	opt := policy.Options{MaxSize: -1}
+// managed, boundaries) and trust policies.
+func (Validator) Validate(doc, kind string) error {
 	k := policy.Identity
 	if kind == iam.KindTrust {
 		k = policy.TrustPolicy
-		opt.PrincipalExists = v.principalExists
 	}
-	_, err := policy.ParseOptions(doc, k, opt)
+	_, err := policy.ParseOptions(doc, k, policy.Options{MaxSize: -1})
 	return awsError(err)
 }
 
 // ValidateSession implements iam.PolicyValidator for STS session policies
 // (AssumeRole's Policy): STS's limits and messages.
-func (v *Validator) ValidateSession(doc, _ string) error {
+func (Validator) ValidateSession(doc, _ string) error {
 	_, err := policy.Parse(doc, policy.Session)
 	return awsError(err)
-}
-
-// principalExists reports whether a user or role ARN names an existing
-// entity; principals of accounts Ferry does not host are taken as given.
-func (v *Validator) principalExists(arn string) bool {
-	if v.IAM == nil {
-		return true
-	}
-	account := arnAccount(arn)
-	if _, err := v.IAM.Account(account); err != nil {
-		return true
-	}
-	res := arnResource(arn)
-	switch {
-	case strings.HasPrefix(res, "user/"):
-		_, err := v.IAM.UserByARN(arn)
-		return !errors.Is(err, iam.ErrNoSuchEntity)
-	case strings.HasPrefix(res, "role/"):
-		_, err := v.IAM.RoleByARN(arn)
-		return !errors.Is(err, iam.ErrNoSuchEntity)
-	}
-	return true
 }
 
 // awsError turns the policy engine's validation error into the AWS error
@@ -115,12 +88,4 @@ func arnAccount(arn string) aws.AccountID {
 		return ""
 	}
 	return aws.AccountID(parts[4])
-}
-
-func arnResource(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[5]
 }

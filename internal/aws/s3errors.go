@@ -6,15 +6,20 @@ import (
 )
 
 // This file is S3's error table: codes, HTTP statuses and messages exactly as
-// AWS sends them (see the project's error catalogue). Extra elements are added
-// by the constructors' arguments, in AWS's order.
+// AWS sends them (see the project's error catalogue, spec/errors.md §2). Extra
+// elements are added by the constructors' arguments, in AWS's order. A
+// constructor whose doc comment says "[Inf] not in the catalogue" sends
+// wording the catalogue has no row for; verify it before relying on it.
+// s3errors_test.go pins every constructor to the catalogue's literal strings.
 
 // ErrInternalError is S3's generic server fault.
 func ErrInternalError() *Error {
 	return New("InternalError", 500, "We encountered an internal error. Please try again.")
 }
 
-// ErrNotImplemented answers an operation Ferry does not implement.
+// ErrNotImplemented is S3's NotImplemented (catalogue §2.7: the message AWS
+// sends for an unsupported header). [Inf] not in the catalogue when it
+// answers an operation Ferry does not implement (no row for that situation).
 func ErrNotImplemented() *Error {
 	return New("NotImplemented", 501, "A header you provided implies functionality that is not implemented")
 }
@@ -27,7 +32,8 @@ func ErrNoSuchBucket(bucket string) *Error {
 	return New("NoSuchBucket", 404, "The specified bucket does not exist").With("BucketName", bucket)
 }
 
-// ErrBucketAlreadyExists: the name is owned by another account.
+// ErrBucketAlreadyExists: the name is owned by another account. The
+// BucketName element is [Inf] in the catalogue (not captured).
 func ErrBucketAlreadyExists(bucket string) *Error {
 	return New("BucketAlreadyExists", 409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").With("BucketName", bucket)
 }
@@ -60,7 +66,9 @@ func ErrIllegalLocationConstraint(constraint string) *Error {
 	return Newf("IllegalLocationConstraintException", 400, "The %s location constraint is incompatible for the region specific endpoint this request was sent to.", constraint)
 }
 
-// ErrInvalidLocationConstraint: an unknown constraint, or us-east-1 sent explicitly.
+// ErrInvalidLocationConstraint: us-east-1 sent explicitly (the catalogue's
+// row), or a constraint naming a region Ferry does not serve ([Inf] not in the
+// catalogue for that situation).
 func ErrInvalidLocationConstraint(constraint string) *Error {
 	return New("InvalidLocationConstraint", 400, "The specified location-constraint is not valid").With("LocationConstraint", constraint)
 }
@@ -72,16 +80,19 @@ func ErrAuthorizationHeaderMalformedRegion(sent, actual string) *Error {
 }
 
 // ErrAuthorizationQueryRegion: a presigned URL's credential names the wrong region.
+// [Inf] not in the catalogue.
 func ErrAuthorizationQueryRegion(sent, actual string) *Error {
 	return Newf("AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", sent, actual).
 		With("Region", actual).WithHeader("x-amz-bucket-region", actual)
 }
 
-// ErrPermanentRedirect: an unsigned request reached the wrong regional endpoint.
+// ErrPermanentRedirect: an unsigned request reached the wrong regional
+// endpoint. Endpoint is {bucket}.s3-{region}.amazonaws.com (dash form, as in
+// AWS's capture) or {bucket}.s3.amazonaws.com for us-east-1; then Bucket.
 func ErrPermanentRedirect(bucket, region string) *Error {
 	endpoint := bucket + ".s3.amazonaws.com"
 	if region != "us-east-1" {
-		endpoint = bucket + ".s3." + region + ".amazonaws.com"
+		endpoint = bucket + ".s3-" + region + ".amazonaws.com"
 	}
 	return New("PermanentRedirect", 301, "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.").
 		With("Endpoint", endpoint).With("Bucket", bucket).WithHeader("x-amz-bucket-region", region)
@@ -133,7 +144,8 @@ func ErrRequestExpired(expiresSeconds, expires, serverTime string) *Error {
 		With("X-Amz-Expires", expiresSeconds).With("Expires", expires).With("ServerTime", serverTime)
 }
 
-// ErrPresignTooLong: X-Amz-Expires above one week.
+// ErrPresignTooLong: X-Amz-Expires above one week (status 400 is Inf in the
+// catalogue; code and message are observed).
 func ErrPresignTooLong() *Error {
 	return New("AuthorizationQueryParametersError", 400, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds")
 }
@@ -154,8 +166,10 @@ func ErrCredentialMalformed() *Error {
 }
 
 // ErrAuthorizationHeaderComponents: the Authorization header lacks a component.
+// The catalogue gives only the start of the message (up to "Credential,
+// SignedHeaders,"); the ending " and Signature." is [Inf] not in the catalogue.
 func ErrAuthorizationHeaderComponents(header string) *Error {
-	return Newf("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.")
+	return New("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.")
 }
 
 // ErrEmptyAccessKey: the credential has an empty access key id.
@@ -163,7 +177,9 @@ func ErrEmptyAccessKey() *Error {
 	return New("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; a non-empty Access Key (AKID) must be provided in the credential.")
 }
 
-// ErrUnsupportedAuth: an authorization mechanism other than SigV4.
+// ErrUnsupportedAuth: an authorization mechanism other than SigV4 (the
+// catalogue's row is SigV2; its use for a presigned URL whose X-Amz-Algorithm
+// is not AWS4-HMAC-SHA256 is [Inf] not in the catalogue).
 func ErrUnsupportedAuth() *Error {
 	return New("InvalidRequest", 400, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 }
@@ -174,43 +190,49 @@ func ErrHeadersNotSigned(list string) *Error {
 }
 
 // ErrMissingDateHeader: a signed request with neither a valid X-Amz-Date nor
-// a valid Date header. (Message as AWS sends it; not yet in the catalogue.)
+// a valid Date header. [Inf] not in the catalogue.
 func ErrMissingDateHeader() *Error {
 	return New("AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header")
 }
 
 // ErrCredentialDateMismatch: the Credential's date differs from X-Amz-Date's.
+// [Inf] not in the catalogue.
 func ErrCredentialDateMismatch() *Error {
 	return New("AuthorizationHeaderMalformed", 400, "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.")
 }
 
 // ErrPresignCredentialDateMismatch: X-Amz-Credential's date differs from X-Amz-Date's.
+// [Inf] not in the catalogue.
 func ErrPresignCredentialDateMismatch() *Error {
 	return New("AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter; Invalid credential date. Date is not the same as X-Amz-Date.")
 }
 
 // ErrPresignBadDate: X-Amz-Date of a presigned URL cannot be parsed.
+// [Inf] not in the catalogue.
 func ErrPresignBadDate() *Error {
 	return New("AuthorizationQueryParametersError", 400, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`)
 }
 
 // ErrPresignExpiresNotNumber: X-Amz-Expires is not a number.
+// [Inf] not in the catalogue.
 func ErrPresignExpiresNotNumber() *Error {
 	return New("AuthorizationQueryParametersError", 400, "X-Amz-Expires should be a number")
 }
 
 // ErrPresignExpiresNegative: X-Amz-Expires is below zero.
+// [Inf] not in the catalogue.
 func ErrPresignExpiresNegative() *Error {
 	return New("AuthorizationQueryParametersError", 400, "X-Amz-Expires must be non-negative")
 }
 
 // ErrMissingContentSHA256: a header-signed S3 request without x-amz-content-sha256.
+// [Inf] not in the catalogue.
 func ErrMissingContentSHA256() *Error {
 	return New("InvalidRequest", 400, "Missing required header for this request: x-amz-content-sha256")
 }
 
 // ErrInvalidContentSHA256: an x-amz-content-sha256 value that is neither a
-// known keyword nor a SHA-256 hex digest.
+// known keyword nor a SHA-256 hex digest. [Inf] not in the catalogue.
 func ErrInvalidContentSHA256(value string) *Error {
 	return InvalidArgument("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", "x-amz-content-sha256", value)
 }
@@ -246,7 +268,10 @@ func ErrMethodNotAllowedDeleteMarker(method string) *Error {
 		With("Method", method).With("ResourceType", "DeleteMarker")
 }
 
-// ErrMethodNotAllowed: the method is not allowed on this resource.
+// ErrMethodNotAllowed: the method is not allowed on this resource. Only
+// ResourceType=DeleteMarker is in the catalogue (use
+// ErrMethodNotAllowedDeleteMarker); other resource types are [Inf] not in the
+// catalogue.
 func ErrMethodNotAllowed(method, resourceType string) *Error {
 	return New("MethodNotAllowed", 405, "The specified method is not allowed against this resource.").
 		With("Method", method).With("ResourceType", resourceType)
@@ -263,7 +288,9 @@ func ErrMetadataTooLarge(size int) *Error {
 		With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", "2048")
 }
 
-// ErrEntityTooLarge: an upload over the allowed size.
+// ErrEntityTooLarge: a PutObject or UploadPart over the allowed size. Its use
+// by sigv4 for an oversized non-S3 (KMS, IAM, STS) request body is [Inf] not
+// in the catalogue.
 func ErrEntityTooLarge(proposed, max int64) *Error {
 	return New("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size").
 		With("ProposedSize", strconv.FormatInt(proposed, 10)).With("MaxSizeAllowed", strconv.FormatInt(max, 10))
@@ -282,6 +309,7 @@ func ErrMissingContentLength() *Error {
 }
 
 // ErrIncompleteBody: the body ended before Content-Length bytes.
+// [Inf] not in the catalogue.
 func ErrIncompleteBody() *Error {
 	return New("IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header")
 }
@@ -354,7 +382,9 @@ func ErrInvalidPartOrder(uploadID string) *Error {
 	return New("InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.").With("UploadId", uploadID)
 }
 
-// ErrPartNumberRange: a part number outside 1..10000.
+// ErrPartNumberRange: an UploadPart part number outside 1..10000 (the
+// catalogue's row). Its use for GetObject/HeadObject ?partNumber= out of range
+// is [Inf] not in the catalogue.
 func ErrPartNumberRange(value string) *Error {
 	return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", value)
 }
@@ -385,7 +415,9 @@ func ErrBadDigestMD5(expectedHex, calculatedB64 string) *Error {
 		With("ExpectedDigest", expectedHex).With("CalculatedDigest", calculatedB64)
 }
 
-// ErrBadChecksum: an x-amz-checksum-* value that does not match; algo in upper case.
+// ErrBadChecksum: a PutObject/UploadPart x-amz-checksum-* value that does not
+// match; algo in upper case (CRC32, CRC32C, CRC64NVME, SHA1, SHA256). For
+// CompleteMultipartUpload use ErrBadCompleteChecksum (lower case).
 func ErrBadChecksum(algoUpper string) *Error {
 	return Newf("BadDigest", 400, "The %s you specified did not match the calculated checksum.", algoUpper)
 }
@@ -413,6 +445,47 @@ func ErrUnsupportedChecksumAlgorithm() *Error {
 // ErrChecksumTypeMismatch: a part's checksum algorithm differs from the upload's.
 func ErrChecksumTypeMismatch(expected, actual string) *Error {
 	return Newf("InvalidRequest", 400, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s", expected, actual)
+}
+
+// ErrBadCompleteChecksum: CompleteMultipartUpload with a whole-object
+// checksum that does not match; algo in lower case, unlike ErrBadChecksum.
+// The catalogue observes it for FULL_OBJECT uploads; a COMPOSITE upload's
+// whole-object mismatch is [Inf] not in the catalogue.
+func ErrBadCompleteChecksum(algoLower string) *Error {
+	return Newf("BadDigest", 400, "The %s you specified did not match the calculated checksum.", algoLower)
+}
+
+// ErrChecksumTypeAlgorithm: CreateMultipartUpload with an x-amz-checksum-type
+// that cannot be used with the algorithm (type upper case, algo lower case).
+func ErrChecksumTypeAlgorithm(typ, algoLower string) *Error {
+	return Newf("InvalidRequest", 400, "The %s checksum type cannot be used with the %s checksum algorithm.", typ, algoLower)
+}
+
+// ErrChecksumTypeWithoutAlgorithm: x-amz-checksum-type without
+// x-amz-checksum-algorithm on CreateMultipartUpload.
+func ErrChecksumTypeWithoutAlgorithm() *Error {
+	return New("InvalidRequest", 400, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+}
+
+// ErrInvalidChecksumType: an x-amz-checksum-type other than COMPOSITE or
+// FULL_OBJECT. [Inf] not in the catalogue.
+func ErrInvalidChecksumType() *Error {
+	return New("InvalidRequest", 400, "Value for x-amz-checksum-type header is invalid.")
+}
+
+// ErrMissingPartChecksum: a COMPOSITE Complete that omits a part's checksum;
+// algo in lower case.
+func ErrMissingPartChecksum(algoLower string, part int) *Error {
+	return Newf("InvalidRequest", 400, "The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request.", algoLower, part)
+}
+
+// ErrChecksumModeMismatch: Complete with an x-amz-checksum-type other than the
+// upload's; mode "" (the upload had none) is written as null, as AWS does.
+func ErrChecksumModeMismatch(mode string) *Error {
+	if mode == "" {
+		mode = "null"
+	}
+	return Newf("InvalidRequest", 400, "The upload was created using the %s checksum mode. The complete request must use the same checksum mode.", mode)
 }
 
 // ErrPreconditionFailed: an If-Match / If-Unmodified-Since condition failed.
@@ -456,6 +529,7 @@ func ErrBadTaggingHeader(value string) *Error {
 }
 
 // ErrTooManyTags: more than 10 tags on an object.
+// [Inf] not in the catalogue.
 func ErrTooManyTags() *Error {
 	return New("BadRequest", 400, "Object tags cannot be greater than 10")
 }
@@ -505,11 +579,13 @@ func ErrMissingContentMD5() *Error {
 }
 
 // ErrAnonymousResponseOverrides: response-* query overrides on an unsigned GET.
+// [Inf] not in the catalogue.
 func ErrAnonymousResponseOverrides() *Error {
 	return New("InvalidRequest", 400, "Request specific response headers cannot be used for anonymous GET requests.")
 }
 
 // ErrEmptyVersionID: a versionId query parameter with no value.
+// [Inf] not in the catalogue.
 func ErrEmptyVersionID() *Error {
 	return InvalidArgument("Version id cannot be the empty string", "versionId", "")
 }
@@ -523,4 +599,111 @@ func ErrVersionIDMarkerEmpty() *Error {
 // that has not been restored.
 func ErrInvalidObjectState(storageClass string) *Error {
 	return New("InvalidObjectState", 403, "The operation is not valid for the object's storage class").With("StorageClass", storageClass)
+}
+
+// ErrIfNoneMatchNotImplemented: PutObject/CopyObject with an If-None-Match
+// value other than "*".
+func ErrIfNoneMatchNotImplemented() *Error {
+	return ErrNotImplemented().With("Header", "If-None-Match").
+		With("additionalMessage", "We don't accept the provided value of If-None-Match header for this API")
+}
+
+// ErrInvalidBucketAclWithObjectOwnership: CreateBucket with x-amz-acl when
+// ownership is BucketOwnerEnforced.
+func ErrInvalidBucketAclWithObjectOwnership() *Error {
+	return New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+}
+
+// ErrInvalidObjectOwnership: CreateBucket with a bad x-amz-object-ownership.
+// AWS sends ArgumentName only (no ArgumentValue); an empty value leaves a
+// trailing space in the message.
+func ErrInvalidObjectOwnership(value string) *Error {
+	return New("InvalidArgument", 400, "Invalid x-amz-object-ownership header: "+value).With("ArgumentName", "x-amz-object-ownership")
+}
+
+// ErrInvalidBucketRegionFilter: ListBuckets with a bucket-region that is not
+// an AWS region. AWS sends ArgumentName only (no ArgumentValue).
+func ErrInvalidBucketRegionFilter(value string) *Error {
+	return New("InvalidArgument", 400, "Argument value "+value+" is not a valid AWS Region").With("ArgumentName", "bucket-region")
+}
+
+// ErrInvalidVersionIDMarker: ListObjectVersions with a malformed non-empty
+// version-id-marker.
+func ErrInvalidVersionIDMarker(value string) *Error {
+	return InvalidArgument("Invalid version id specified", "version-id-marker", value)
+}
+
+// ErrInvalidURI: a request path Ferry cannot split into bucket and key. The
+// catalogue's only InvalidURI row is S3 Control's (with a URI element); its
+// use for S3 paths, without URI, is [Inf] not in the catalogue.
+func ErrInvalidURI() *Error {
+	return New("InvalidURI", 400, "Couldn't parse the specified URI.")
+}
+
+// ErrCopySourceTooLarge: UploadPartCopy from a source over 5 GiB.
+// [Inf] not in the catalogue.
+func ErrCopySourceTooLarge() *Error {
+	return New("InvalidRequest", 400, "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+}
+
+// ErrUnknownMetadataDirective: x-amz-metadata-directive other than COPY or
+// REPLACE. [Inf] not in the catalogue.
+func ErrUnknownMetadataDirective(value string) *Error {
+	return InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", value)
+}
+
+// ErrUnknownTaggingDirective: x-amz-tagging-directive other than COPY or
+// REPLACE. [Inf] not in the catalogue.
+func ErrUnknownTaggingDirective(value string) *Error {
+	return InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", value)
+}
+
+// ErrBodyTooLong: a body longer than its Content-Length or
+// x-amz-decoded-content-length. [Inf] not in the catalogue.
+func ErrBodyTooLong() *Error {
+	return New("InvalidRequest", 400, "The request body is longer than its declared length.")
+}
+
+// ErrMFADeleteUnsupported: PutBucketVersioning with MfaDelete (a Ferry
+// limitation). [Inf] not in the catalogue.
+func ErrMFADeleteUnsupported() *Error {
+	return New("InvalidRequest", 400, "MFA delete is not supported by this server")
+}
+
+// ErrInvalidIntegerArgument: a numeric query parameter (max-buckets,
+// max-uploads, max-parts, part-number-marker…) that is not an integer. Only
+// max-keys is in the catalogue (ErrInvalidMaxKeys); the others are [Inf] not in
+// the catalogue.
+func ErrInvalidIntegerArgument(name, value string) *Error {
+	return InvalidArgument("Provided "+name+" not an integer or within integer range", name, value)
+}
+
+// ErrIntegerArgumentRange: a numeric query parameter outside 0..2147483647.
+// [Inf] not in the catalogue.
+func ErrIntegerArgumentRange(name, value string) *Error {
+	return InvalidArgument("Argument "+name+" must be an integer between 0 and 2147483647", name, value)
+}
+
+// ErrInvalidObjectAttribute: an unknown name in x-amz-object-attributes.
+// [Inf] not in the catalogue.
+func ErrInvalidObjectAttribute(name string) *Error {
+	return InvalidArgument("Invalid attribute name specified.", "x-amz-object-attributes", name)
+}
+
+// ErrMissingObjectAttributes: GetObjectAttributes without
+// x-amz-object-attributes. [Inf] not in the catalogue.
+func ErrMissingObjectAttributes() *Error {
+	return New("InvalidRequest", 400, "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty")
+}
+
+// ErrInvalidDecodedContentLength: an x-amz-decoded-content-length that is not
+// a non-negative integer. [Inf] not in the catalogue.
+func ErrInvalidDecodedContentLength(value string) *Error {
+	return InvalidArgument("Invalid x-amz-decoded-content-length", "x-amz-decoded-content-length", value)
+}
+
+// ErrInvalidCannedACL: an x-amz-acl value that is not a canned ACL. AWS sends
+// the Message element empty.
+func ErrInvalidCannedACL(value string) *Error {
+	return InvalidArgument("", "x-amz-acl", value)
 }

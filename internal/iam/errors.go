@@ -84,3 +84,7 @@ func errBadARN(arn string) *aws.Error {
 func errAWSManaged(message string) *aws.Error {
 	return aws.New("AccessDenied", http.StatusForbidden, message)
 }
+
+func errTagLimit() *aws.Error {
+	return aws.New("LimitExceeded", http.StatusConflict, "The number of tags has reached the maximum limit.")
+}

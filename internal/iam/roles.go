@@ -242,7 +242,7 @@ func (s *Service) TagRole(ctx context.Context, p aws.Principal, in *sdk.TagRoleI
 	return &sdk.TagRoleOutput{}, s.updateRole(ctx, p, "TagRole", deref(in.RoleName), func(r *Role, _ map[string]any) error {
 		r.Tags = mergeTags(r.Tags, tags)
 		if len(r.Tags) > 50 {
-			return errQuota("TagsPerRole", 50)
+			return errTagLimit()
 		}
 		return nil
 	})

@@ -187,7 +187,7 @@ func (s *Service) TagUser(ctx context.Context, p aws.Principal, in *sdk.TagUserI
 	return &sdk.TagUserOutput{}, s.updateUser(ctx, p, "TagUser", deref(in.UserName), func(u *User, _ map[string]any) error {
 		u.Tags = mergeTags(u.Tags, tags)
 		if len(u.Tags) > 50 {
-			return errQuota("TagsPerUser", 50)
+			return errTagLimit()
 		}
 		return nil
 	})

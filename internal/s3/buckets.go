@@ -106,8 +106,11 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
+	if in.ACL != "" && !cannedACLs[in.ACL] {
+		return CreateBucketResult{}, aws.ErrInvalidCannedACL(in.ACL)
+	}
 	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
-		return CreateBucketResult{}, aws.New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
 	}
 	unlock := s.lock(in.Bucket, "")
 	defer unlock()
@@ -129,11 +132,17 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)
 	err = commit(batch)
-	s.buckets.forget(b.Name)
+	s.buckets.Forget(b.Name)
 	if err != nil {
 		return CreateBucketResult{}, err
 	}
 	return CreateBucketResult{Region: region}, nil
+}
+
+// cannedACLs are the values x-amz-acl accepts.
+var cannedACLs = map[string]bool{
+	"private": true, "public-read": true, "public-read-write": true, "authenticated-read": true,
+	"aws-exec-read": true, "bucket-owner-read": true, "bucket-owner-full-control": true, "log-delivery-write": true,
 }
 
 func validOwnership(v string) (string, error) {
@@ -143,7 +152,7 @@ func validOwnership(v string) (string, error) {
 	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
 		return v, nil
 	}
-	return "", aws.InvalidArgument("Invalid x-amz-object-ownership header: "+v, "x-amz-object-ownership", v)
+	return "", aws.ErrInvalidObjectOwnership(v)
 }
 
 // authorizeCreate decides CreateBucket: s3:CreateBucket on the new bucket
@@ -217,7 +226,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket stri
 	batch.Delete(bucketKey(bucket))
 	batch.Delete(accountBucketKey(b.Account, bucket))
 	err = commit(batch)
-	s.buckets.forget(bucket)
+	s.buckets.Forget(bucket)
 	if err != nil {
 		return err
 	}
@@ -351,6 +360,6 @@ func (s *Service) updateBucket(name string, fn func(*Bucket) error) error {
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(name), encode(b))
 	err = commit(batch)
-	s.buckets.forget(name)
+	s.buckets.Forget(name)
 	return err
 }

@@ -3,6 +3,8 @@ package s3
 import (
 	"context"
 	"testing"
+
+	"github.com/ferrystore/ferry/internal/aws"
 )
 
 func TestDeleteBucketRemovesIncompleteUploads(t *testing.T) {
@@ -49,6 +51,25 @@ func TestValidBucketName(t *testing.T) {
 	} {
 		if got := ValidBucketName(name); got != want {
 			t.Errorf("%q: got %v", name, got)
+		}
+	}
+}
+
+func TestCreateBucketACLErrors(t *testing.T) {
+	s, _ := newMPUService(t)
+	ctx := context.Background()
+	tests := []struct {
+		acl, ownership, code, msg string
+	}{
+		{"bogus", "", "InvalidArgument", ""},
+		{"public-read", "", "InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
+		{"", "RandomValue", "InvalidArgument", "Invalid x-amz-object-ownership header: RandomValue"},
+	}
+	for _, tt := range tests {
+		_, err := s.CreateBucket(ctx, testOwner, CreateBucketInput{Bucket: "acl-errors", Region: "us-east-1", ACL: tt.acl, ObjectOwnership: tt.ownership})
+		e, ok := aws.As(err)
+		if !ok || e.Code != tt.code || e.Message != tt.msg {
+			t.Errorf("acl %q ownership %q: got %v, want %s %q", tt.acl, tt.ownership, err, tt.code, tt.msg)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func expectEOF(r io.Reader) error {
 	var one [1]byte
 	n, err := io.ReadFull(r, one[:])
 	if n > 0 {
-		return aws.ErrInvalidRequest("The request body is longer than its declared length.")
+		return aws.ErrBodyTooLong()
 	}
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return nil

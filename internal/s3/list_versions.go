@@ -84,7 +84,7 @@ func validVersionMarkers(in ListObjectVersionsInput) error {
 		return nil
 	}
 	if _, ok := ParseVersionID(v); !ok {
-		return aws.InvalidArgument("Invalid version id specified", "version-id-marker", v)
+		return aws.ErrInvalidVersionIDMarker(v)
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 func uploadChecksumMode(algName, typ string) (checksum.Algorithm, string, error) {
 	if algName == "" {
 		if typ != "" {
-			return "", "", aws.ErrInvalidRequest("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+			return "", "", aws.ErrChecksumTypeWithoutAlgorithm()
 		}
 		return "", "", nil
 	}
@@ -104,13 +104,13 @@ func uploadChecksumMode(algName, typ string) (checksum.Algorithm, string, error)
 			return "", "", checksumTypeConflict(typ, alg)
 		}
 	default:
-		return "", "", aws.ErrInvalidRequest("Value for x-amz-checksum-type header is invalid.")
+		return "", "", aws.ErrInvalidChecksumType()
 	}
 	return alg, typ, nil
 }
 
 func checksumTypeConflict(typ string, alg checksum.Algorithm) error {
-	return aws.ErrInvalidRequest(fmt.Sprintf("The %s checksum type cannot be used with the %s checksum algorithm.", typ, alg.Lower()))
+	return aws.ErrChecksumTypeAlgorithm(typ, alg.Lower())
 }
 
 // loadUpload reads an upload's record; an unknown id, or one started for

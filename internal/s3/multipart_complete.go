@@ -103,11 +103,7 @@ func checkPartList(in CompleteMultipartUploadInput) error {
 // new version. It returns the data of the stored parts left out.
 func (s *Service) assemble(up *Upload, in CompleteMultipartUploadInput, stored []*Part) (*Version, []Segment, error) {
 	if in.ChecksumType != "" && in.ChecksumType != up.ChecksumType {
-		mode := up.ChecksumType
-		if mode == "" {
-			mode = "null"
-		}
-		return nil, nil, aws.ErrInvalidRequest(fmt.Sprintf("The upload was created using the %s checksum mode. The complete request must use the same checksum mode.", mode))
+		return nil, nil, aws.ErrChecksumModeMismatch(string(up.ChecksumType))
 	}
 	byNumber := make(map[int]*Part, len(stored))
 	for _, pt := range stored {
@@ -173,7 +169,7 @@ func checkPartChecksum(up *Upload, cp CompletedPart, pt *Part) error {
 	sent := cp.Checksums[alg]
 	if sent == "" {
 		if up.ChecksumType == ChecksumComposite {
-			return aws.ErrInvalidRequest(fmt.Sprintf("The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request.", alg.Lower(), cp.Number))
+			return aws.ErrMissingPartChecksum(alg.Lower(), cp.Number)
 		}
 		return nil
 	}
@@ -245,7 +241,7 @@ func multipartChecksum(up *Upload, in CompleteMultipartUploadInput, used []*Part
 		value, _, _ := strings.Cut(cs.Value, "-")
 		sent, _, _ := strings.Cut(in.Checksum, "-")
 		if sent != value {
-			return nil, aws.ErrBadChecksum(alg.Lower())
+			return nil, aws.ErrBadCompleteChecksum(alg.Lower())
 		}
 	}
 	return cs, nil

@@ -170,7 +170,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, p aws.Principal, in Upload
 		return UploadPartOutput{}, err
 	}
 	if n > MaxPartSize {
-		return UploadPartOutput{}, aws.ErrInvalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+		return UploadPartOutput{}, aws.ErrCopySourceTooLarge()
 	}
 	data := s.OpenData(src.Data, off, n)
 	defer data.Close()

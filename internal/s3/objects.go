@@ -73,8 +73,7 @@ func (s *Service) validatePut(in PutObjectInput, v *Version) error {
 		return err
 	}
 	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
-		return aws.ErrNotImplemented().With("Header", "If-None-Match").
-			With("additionalMessage", "We don't accept the provided value of If-None-Match header for this API")
+		return aws.ErrIfNoneMatchNotImplemented()
 	}
 	if in.Size > MaxObjectSize {
 		return aws.ErrEntityTooLarge(in.Size, MaxObjectSize)

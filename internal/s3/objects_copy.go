@@ -82,14 +82,13 @@ func validCopy(in CopyObjectInput) error {
 		return err
 	}
 	if !validDirective(in.MetadataDirective) {
-		return aws.InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", in.MetadataDirective)
+		return aws.ErrUnknownMetadataDirective(in.MetadataDirective)
 	}
 	if !validDirective(in.TaggingDirective) {
-		return aws.InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", in.TaggingDirective)
+		return aws.ErrUnknownTaggingDirective(in.TaggingDirective)
 	}
 	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
-		return aws.ErrNotImplemented().With("Header", "If-None-Match").
-			With("additionalMessage", "We don't accept the provided value of If-None-Match header for this API")
+		return aws.ErrIfNoneMatchNotImplemented()
 	}
 	inPlace := in.SourceBucket == in.Bucket && in.SourceKey == in.Key
 	if inPlace && in.SourceVersionID == "" && in.MetadataDirective != DirectiveReplace && in.Attributes.StorageClass == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
+	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
 )
 
@@ -17,6 +18,9 @@ import (
 // of a blob file: small objects then cost one durable (group-committed)
 // metadata write and no file fsync.
 const InlineLimit = 128 << 10
+
+// bucketCacheLimit bounds the bucket record cache.
+const bucketCacheLimit = 10000
 
 // Service implements S3's operations for every region this server hosts.
 type Service struct {
@@ -26,7 +30,10 @@ type Service struct {
 	seq     Sequencer
 	regions map[string]bool
 	locks   [256]sync.Mutex
-	buckets bucketCache
+	// buckets caches decoded bucket records; every change to a bucket
+	// record calls buckets.Forget after its commit. Records in it are
+	// shared: Bucket hands out copies.
+	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
 	authz   *authz.Authorizer
 }
@@ -54,7 +61,8 @@ func New(c Config) *Service {
 	if c.Authz == nil {
 		c.Authz = authz.New(authz.Config{Clock: c.Clock, Logger: c.Logger})
 	}
-	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, authz: c.Authz}
+	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger,
+		buckets: memo.New[string, *Bucket](bucketCacheLimit), authz: c.Authz}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {
 		s.regions[r] = true
@@ -80,9 +88,10 @@ func (s *Service) lock(bucket, key string) func() {
 // Bucket returns a bucket's record or NoSuchBucket. It does not authorize:
 // callers use it for routing (the bucket's region) and then authorize.
 func (s *Service) Bucket(name string) (*Bucket, error) {
-	cached, gen := s.buckets.get(name)
-	if cached != nil {
-		return cached, nil
+	cached, gen, ok := s.buckets.Get(name)
+	if ok {
+		cp := *cached
+		return &cp, nil
 	}
 	raw, err := s.store.Get(bucketKey(name))
 	if errors.Is(err, meta.ErrNotFound) {
@@ -95,7 +104,8 @@ func (s *Service) Bucket(name string) (*Bucket, error) {
 	if err := decode(raw, &b); err != nil {
 		return nil, aws.Internal(err)
 	}
-	s.buckets.put(name, &b, gen)
+	cp := b
+	s.buckets.Put(name, &cp, gen)
 	return &b, nil
 }
 

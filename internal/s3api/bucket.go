@@ -105,12 +105,12 @@ func listBuckets(a *API, rq *Request) error {
 	if v := rq.Query.Get("max-buckets"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
-			return aws.InvalidArgument("Provided max-buckets not an integer or within integer range", "max-buckets", v)
+			return aws.ErrInvalidIntegerArgument("max-buckets", v)
 		}
 		in.MaxBuckets = n
 	}
 	if in.BucketRegion != "" && !knownRegion(in.BucketRegion) {
-		return aws.InvalidArgument("Argument value "+in.BucketRegion+" is not a valid AWS Region", "bucket-region", in.BucketRegion)
+		return aws.ErrInvalidBucketRegionFilter(in.BucketRegion)
 	}
 	out, err := a.S3.ListBuckets(rq.R.Context(), rq.Auth.Principal, in)
 	if err != nil {
@@ -174,7 +174,7 @@ func putBucketVersioning(a *API, rq *Request) error {
 		return err
 	}
 	if cfg.MfaDelete == "Enabled" {
-		return aws.ErrInvalidRequest("MFA delete is not supported by this server")
+		return aws.ErrMFADeleteUnsupported()
 	}
 	if err := a.S3.PutBucketVersioning(rq.R.Context(), rq.Auth.Principal, rq.Bucket, cfg.Status); err != nil {
 		return err

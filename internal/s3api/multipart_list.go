@@ -32,10 +32,10 @@ func mpuListLimit(rq *Request, name string) (int, error) {
 	}
 	n, err := strconv.ParseInt(raw[0], 10, 64)
 	if err != nil || n > math.MaxInt32 {
-		return 0, aws.InvalidArgument("Provided "+name+" not an integer or within integer range", name, raw[0])
+		return 0, aws.ErrInvalidIntegerArgument(name, raw[0])
 	}
 	if n < 0 {
-		return 0, aws.InvalidArgument("Argument "+name+" must be an integer between 0 and 2147483647", name, raw[0])
+		return 0, aws.ErrIntegerArgumentRange(name, raw[0])
 	}
 	return int(min(n, s3.DefaultMaxList)), nil
 }
@@ -74,7 +74,7 @@ func listParts(a *API, rq *Request) error {
 	marker := 0
 	if v := rq.Query.Get("part-number-marker"); v != "" {
 		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
-			return aws.InvalidArgument("Provided part-number-marker not an integer or within integer range", "part-number-marker", v)
+			return aws.ErrInvalidIntegerArgument("part-number-marker", v)
 		}
 	}
 	out, err := a.S3.ListParts(rq.R.Context(), rq.Auth.Principal, s3.ListPartsInput{

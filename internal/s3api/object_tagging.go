@@ -131,13 +131,13 @@ func requestedAttributes(h http.Header) (map[string]bool, error) {
 		for _, name := range strings.Split(v, ",") {
 			name = strings.TrimSpace(name)
 			if !objectAttributeNames[name] {
-				return nil, aws.InvalidArgument("Invalid attribute name specified.", "x-amz-object-attributes", name)
+				return nil, aws.ErrInvalidObjectAttribute(name)
 			}
 			want[name] = true
 		}
 	}
 	if len(want) == 0 {
-		return nil, aws.ErrInvalidRequest("The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty")
+		return nil, aws.ErrMissingObjectAttributes()
 	}
 	return want, nil
 }
@@ -149,7 +149,7 @@ func intHeader(h http.Header, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, aws.InvalidArgument("Provided "+name+" not an integer or within integer range", name, v)
+		return 0, aws.ErrInvalidIntegerArgument(name, v)
 	}
 	return n, nil
 }

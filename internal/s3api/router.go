@@ -104,7 +104,7 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, auth Auth, reqID, ho
 	}
 	var err error
 	if rq.Bucket, rq.Key, err = a.bucketAndKey(r); err != nil {
-		a.writeError(rq, aws.New("InvalidURI", 400, "Couldn't parse the specified URI."))
+		a.writeError(rq, aws.ErrInvalidURI())
 		return
 	}
 	rq.Op = resolveOp(r.Method, rq.Bucket, rq.Key, rq.Query, r.Header)

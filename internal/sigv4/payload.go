@@ -107,7 +107,7 @@ func attachChunked(res *Result, r *http.Request, body io.ReadCloser, cs *chunkSi
 	if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			return aws.InvalidArgument("Invalid x-amz-decoded-content-length", "x-amz-decoded-content-length", s)
+			return aws.ErrInvalidDecodedContentLength(s)
 		}
 		res.DecodedLength = n
 	}

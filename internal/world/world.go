@@ -96,9 +96,8 @@ func Open(cfg Config) (*World, error) {
 	// finds identity policies, tags and sessions.
 	ids := &authz.Identities{}
 	w.Authz = authz.New(authz.Config{Source: ids, Clock: cfg.Clock, Logger: cfg.Logger})
-	validator := &authz.Validator{}
+	var validator authz.Validator
 	w.IAM = iam.NewService(iam.Config{Store: w.Store, Clock: cfg.Clock, Authorizer: w.Authz.IAM(), ValidatePolicy: validator.Validate})
-	validator.IAM = w.IAM
 	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM, Trust: w.Authz.Trust(), ValidatePolicy: validator.ValidateSession})
 	ids.IAM, ids.STS = w.IAM, w.STS
 	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger, Authz: w.Authz})

@@ -66,6 +66,10 @@ $A iam set-default-policy-version --policy-arn "$POLICY_ARN" --version-id v3
 expect_error DeleteConflict $A iam delete-policy-version --policy-arn "$POLICY_ARN" --version-id v3
 $A iam delete-policy-version --policy-arn "$POLICY_ARN" --version-id v1
 expect_eq "$($A iam get-policy --policy-arn "$POLICY_ARN" --query Policy.DefaultVersionId --output text)" "v3" "default version"
+expect_eq "$($A iam get-policy-version --policy-arn "$POLICY_ARN" --version-id v3 --query 'PolicyVersion.Document.Statement[0].Effect' --output text)" "Allow" "version document"
+expect_eq "$($A iam get-policy-version --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess --version-id v3 --query 'PolicyVersion.Document.Statement[0].Action[0]' --output text)" "s3:Get*" "AWS managed policy document"
+expect_eq "$($A iam list-policies --scope Local --query 'Policies[].PolicyName' --output text)" "shared-rw" "local policies"
+expect_error AccessDenied $A iam delete-policy --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
 
 step "b assumes the role through a user (root may not)"
 expect_error AccessDenied $B sts assume-role --role-arn "$ROLE_ARN" --role-session-name from-root
