@@ -42,8 +42,9 @@ type Request struct {
 	// same account (implied for trust and key policies).
 	ResourceRequired bool
 	// Keys are the request's service-specific condition keys (s3:prefix,
-	// sts:ExternalId, aws:SourceArn for a service caller, …). The global
-	// keys are added by Authorize.
+	// sts:ExternalId, aws:SourceArn for a service caller, …). Authorize
+	// adds the global keys to it and keeps it with the decision: build a
+	// new one for every call.
 	Keys policy.Context
 }
 

@@ -37,17 +37,18 @@ func (t trustSeam) AllowAssumeRole(ctx context.Context, req sts.TrustRequest) er
 	if err != nil { // stored documents were validated; an unreadable one lets nobody in
 		return sts.ErrAssumeDenied(req.Caller, role.ARN)
 	}
-	keys := contextOf(req.Context)
 	actions := []string{req.Action}
-	if _, ok := keys.Get("aws:TagKeys"); ok {
+	if _, ok := req.Context["aws:TagKeys"]; ok {
 		actions = append(actions, "sts:TagSession")
 	}
-	if _, ok := keys.Get("sts:SourceIdentity"); ok {
+	if _, ok := req.Context["sts:SourceIdentity"]; ok {
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
 	for _, action := range actions {
+		// Each decision gets its own context: Authorize extends it and the
+		// recent-decision ring keeps it.
 		_, err := t.a.Authorize(ctx, Request{Principal: req.Caller, Action: action, Resource: role.ARN,
-			ResourceAccount: role.Account, ResourcePolicy: trust, ResourceRequired: true, Keys: keys})
+			ResourceAccount: role.Account, ResourcePolicy: trust, ResourceRequired: true, Keys: contextOf(req.Context)})
 		if err != nil {
 			return err
 		}
