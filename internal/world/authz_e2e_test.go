@@ -346,3 +346,55 @@ func TestAssumeRoleTrustAndSessionPolicy(t *testing.T) {
 		t.Fatalf("recent denials: %d", len(denied))
 	}
 }
+
+// Condition keys reach the policy engine from the wire: s3:prefix with a
+// policy variable, s3:x-amz-storage-class, aws:SecureTransport and
+// s3:authType.
+func TestConditionKeysEndToEnd(t *testing.T) {
+	e := startIAMEnv(t)
+	ctx := context.Background()
+	owner := e.bucketWithObject("a", "cond")
+	a := e.iam(e.rootCreds("a"))
+	u := e.s3(e.newUser(a, "uma"), "us-east-1")
+	e.putUserPolicy(a, "uma", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::cond","Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}},
+		{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::cond/*","Condition":{"StringEquals":{"s3:x-amz-storage-class":"STANDARD_IA"}}},
+		{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::cond/*"}]}`)
+
+	if _, err := u.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("cond"), Prefix: aws.String("home/uma/")}); err != nil {
+		t.Fatalf("list own prefix: %v", err)
+	}
+	_, err := u.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("cond"), Prefix: aws.String("home/other/")})
+	wantAPIError(t, err, "AccessDenied", "s3:ListBucket")
+	wantAPIError(t, putObject(u, "cond", "x"), "AccessDenied", "s3:PutObject")
+	if _, err := u.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("cond"), Key: aws.String("x"), Body: strings.NewReader("x"),
+		StorageClass: "STANDARD_IA"}); err != nil {
+		t.Fatalf("put with the required storage class: %v", err)
+	}
+
+	deny := `{"Version":"2012-10-17","Statement":[
+		{"Sid":"TLSOnlyForSecrets","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::cond/secret/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+		{"Sid":"NoPresignedReads","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::cond/*","Condition":{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}}]}`
+	if _, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("cond"), Policy: aws.String(deny)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := putObject(owner, "cond", "secret/s"); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, getObject(u, "cond", "secret/s"), "AccessDenied", "explicit deny in a resource-based policy")
+	if err := getObject(u, "cond", "k"); err != nil {
+		t.Fatalf("header-signed GET: %v", err)
+	}
+	ps, err := s3.NewPresignClient(u).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("cond"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Get(ps.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("presigned GET under a no-presigned policy: %d", resp.StatusCode)
+	}
+}
