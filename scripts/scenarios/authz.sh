@@ -49,4 +49,9 @@ step "an explicit deny binds even the owner's root, who may still remove the pol
 expect_error AccessDenied $A s3api put-object --bucket authz-data --key new --body "$WORK/obj"
 $A s3api delete-bucket-policy --bucket authz-data
 $A s3api put-object --bucket authz-data --key new --body "$WORK/obj" >/dev/null
+step "the operator sees why requests were denied"
+"$FERRY_BIN" decisions --data-dir "$DATA" -n 50 >"$WORK/decisions"
+grep -q "DENY (explicit) s3:PutObject on arn:aws:s3:::authz-data/new for arn:aws:iam::$ACCT_A:root" "$WORK/decisions" \
+  || fail "ferry decisions does not explain the explicit deny: $(head -20 "$WORK/decisions")"
+grep -q '"Principal": "\*"' "$WORK/decisions" || fail "ferry decisions suggests no statement for the anonymous reader"
 echo "authz scenario passed"
