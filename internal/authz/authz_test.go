@@ -2,6 +2,9 @@ package authz
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -360,5 +363,19 @@ func TestIdentityCacheFollowsIAMWrites(t *testing.T) {
 	src.gen++ // an IAM write
 	if d, _ := a.Authorize(context.Background(), req); !d.Allowed {
 		t.Fatalf("a new generation was not reloaded:\n%s", d.Explain())
+	}
+}
+
+func TestInfoOf(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "https://example.test/b/k", nil)
+	r.RemoteAddr = "[::ffff:192.0.2.9]:5555"
+	r.TLS = &tls.ConnectionState{Version: tls.VersionTLS13}
+	info := InfoOf(r, "REQ", "us-west-2", true, true)
+	if info.SourceIP.String() != "192.0.2.9" || !info.Secure || info.TLSVersion != "1.3" || info.Region != "us-west-2" || !info.Presigned || info.RequestID != "REQ" {
+		t.Fatalf("%+v", info)
+	}
+	r.TLS, r.RemoteAddr = nil, "10.0.0.1:80"
+	if info := InfoOf(r, "", "", false, false); info.Secure || info.TLSVersion != "" || info.SourceIP.String() != "10.0.0.1" {
+		t.Fatalf("%+v", info)
 	}
 }

@@ -18,7 +18,9 @@ type Info struct {
 	SourceIP netip.Addr
 	// Secure is true for requests over TLS (aws:SecureTransport).
 	Secure bool
-	// TLSVersion is "TLSv1.2" or "TLSv1.3" for TLS requests (s3:TlsVersion).
+	// TLSVersion is the TLS version as a number ("1.2", "1.3") for TLS
+	// requests, "" otherwise: s3:TlsVersion, which policies compare with
+	// NumericLessThan.
 	TLSVersion string
 	// Region is the region the request was signed for (aws:RequestedRegion).
 	Region string
@@ -56,10 +58,14 @@ func InfoOf(r *http.Request, requestID, region string, signed, presigned bool) I
 	if r.TLS != nil {
 		info.Secure = true
 		switch r.TLS.Version {
+		case tls.VersionTLS10:
+			info.TLSVersion = "1.0"
+		case tls.VersionTLS11:
+			info.TLSVersion = "1.1"
 		case tls.VersionTLS12:
-			info.TLSVersion = "TLSv1.2"
+			info.TLSVersion = "1.2"
 		case tls.VersionTLS13:
-			info.TLSVersion = "TLSv1.3"
+			info.TLSVersion = "1.3"
 		}
 	}
 	return info
