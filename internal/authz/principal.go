@@ -229,6 +229,9 @@ func (a *Authorizer) context(req Request, info Info, sess *sts.Session) policy.C
 		c.Delete("aws:SourceArn")
 	}
 	if sess != nil {
+		// Temporary credentials: Ferry has no MFA, so the key is present
+		// and false (it is absent for long-term keys, as in AWS).
+		setDefault("aws:MultiFactorAuthPresent", "false")
 		setDefault("aws:TokenIssueTime", sess.Created.UTC().Format(time.RFC3339))
 		if sess.SourceIdentity != "" {
 			setDefault("aws:SourceIdentity", sess.SourceIdentity)
