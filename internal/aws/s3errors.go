@@ -590,6 +590,12 @@ func ErrEmptyVersionID() *Error {
 	return InvalidArgument("Version id cannot be the empty string", "versionId", "")
 }
 
+// ErrEmptyCopySourceVersionID: x-amz-copy-source naming "?versionId=" with
+// no value; AWS names the header as the argument.
+func ErrEmptyCopySourceVersionID() *Error {
+	return InvalidArgument("Version id cannot be the empty string", "x-amz-copy-source", "")
+}
+
 // ErrVersionIDMarkerEmpty: an empty version-id-marker with a key-marker.
 func ErrVersionIDMarkerEmpty() *Error {
 	return InvalidArgument("A version-id marker cannot be empty.", "version-id-marker", "")

@@ -171,6 +171,8 @@ func s3Cases() []s3Case {
 			msg: "Cannot specify both Range header and partNumber query parameter"},
 		{name: "empty versionId", err: ErrEmptyVersionID(), code: "InvalidArgument", status: 400,
 			msg: "Version id cannot be the empty string", fields: []Field{s3Field("ArgumentName", "versionId"), s3Field("ArgumentValue", "")}, inf: true},
+		{name: "empty copy-source versionId", err: ErrEmptyCopySourceVersionID(), code: "InvalidArgument", status: 400,
+			msg: "Version id cannot be the empty string", fields: []Field{s3Field("ArgumentName", "x-amz-copy-source"), s3Field("ArgumentValue", "")}},
 		{name: "anonymous overrides", err: ErrAnonymousResponseOverrides(), code: "InvalidRequest", status: 400,
 			msg: "Request specific response headers cannot be used for anonymous GET requests.", inf: true},
 		{name: "metadata directive", err: ErrUnknownMetadataDirective("MOVE"), code: "InvalidArgument", status: 400,

@@ -105,7 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID, hostID := aws.NewRequestID(), aws.NewHostID()
 	w.Header().Set("x-amz-request-id", reqID)
 	w.Header().Set("x-amz-id-2", hostID)
-	w.Header().Set("Server", "Ferry")
+	w.Header().Set("Server", "AmazonS3") // as S3 sends it; other services drop these
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	info := &s3api.Info{}
 	r = r.WithContext(s3api.WithInfo(r.Context(), info))
@@ -132,6 +132,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Query services name their operation in info (S3 fills it in itself).
 func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID string, info *s3api.Info) string {
 	if strings.HasPrefix(r.URL.Path, ReservedPrefix) {
+		w.Header().Set("Server", "Ferry")
 		s.serveFerry(w, r, reqID, hostID)
 		return "ferry"
 	}
@@ -139,6 +140,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 	if err != nil {
 		if _, _, _, service, ok := sigv4.ParseScope(r); ok {
 			if q := s.queryService(service); q != nil {
+				dropS3Headers(w)
 				q.WriteError(w, query.AuthError(err, s.now()))
 				return service
 			}
@@ -150,6 +152,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 	r = r.WithContext(authz.WithInfo(r.Context(),
 		authz.InfoOf(r, reqID, auth.Region, !auth.Principal.IsAnonymous(), auth.Presigned)))
 	if q := s.queryService(auth.Service); q != nil {
+		dropS3Headers(w)
 		info.Op = q.Serve(w, r, auth.Principal, auth.Body)
 		return auth.Service
 	}
@@ -164,6 +167,15 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
 		return auth.Service
 	}
+}
+
+// dropS3Headers removes the S3-only response headers (request and host ids,
+// Server) for services that identify requests their own way.
+func dropS3Headers(w http.ResponseWriter) {
+	h := w.Header()
+	h.Del("x-amz-request-id")
+	h.Del("x-amz-id-2")
+	h.Del("Server")
 }
 
 // queryService returns the Query-protocol service named by a credential

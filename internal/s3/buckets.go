@@ -11,6 +11,7 @@ import (
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/replication"
 )
 
 // ValidBucketName applies S3's naming rules for general purpose buckets.
@@ -341,6 +342,9 @@ func (s *Service) PutBucketVersioning(ctx context.Context, p aws.Principal, buck
 		return err
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {
+		if status == versioningOff && b.Replication != nil {
+			return replication.ErrVersioningLocked()
+		}
 		b.Versioning = status
 		return nil
 	})

@@ -28,6 +28,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/replication"
 )
 
 // Table prefixes of the key schema.
@@ -55,6 +56,9 @@ type Bucket struct {
 	ObjectOwnership string `json:"objectOwnership,omitempty"`
 	// Policy is the bucket policy as put (validated), "" when none.
 	Policy string `json:"policy,omitempty"`
+	// Replication is the bucket's replication configuration, nil when it has
+	// none. It is shared by cached copies of the record: replace, never modify.
+	Replication *replication.Configuration `json:"replication,omitempty"`
 }
 
 // Versioned reports whether new writes create new versions.

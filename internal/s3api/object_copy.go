@@ -34,7 +34,7 @@ func parseCopySource(v string) (bucket, key, versionID string, err error) {
 		}
 		if vs, ok := q["versionId"]; ok {
 			if vs[0] == "" {
-				return "", "", "", aws.ErrEmptyVersionID()
+				return "", "", "", aws.ErrEmptyCopySourceVersionID()
 			}
 			versionID = vs[0]
 		}

@@ -123,9 +123,9 @@ func ErrorBody(e *aws.Error, reqID, hostID string) []byte {
 	return awsEscapes(b.Bytes())
 }
 
-// awsEscapes rewrites encoding/xml's numeric escapes of quotes the way S3
-// writes them: a double quote as &quot; (ETags read "&quot;abc&quot;") and an
-// apostrophe unescaped. encoding/xml escapes a literal '&' as &amp;, so these
+// awsEscapes rewrites encoding/xml's numeric escapes the way S3 writes them:
+// a double quote as &quot; (ETags read "&quot;abc&quot;"), an apostrophe and
+// a line feed unescaped. encoding/xml escapes a literal '&' as &amp;, so these
 // sequences can only come from quote characters.
 func awsEscapes(b []byte) []byte {
 	if bytes.Contains(b, escQuot) {
@@ -134,12 +134,19 @@ func awsEscapes(b []byte) []byte {
 	if bytes.Contains(b, escApos) {
 		b = bytes.ReplaceAll(b, escApos, []byte("'"))
 	}
+	if bytes.Contains(b, escNewline) {
+		b = bytes.ReplaceAll(b, escNewline, []byte("\n"))
+	}
 	return b
 }
 
 var (
 	escQuot = []byte("&#34;")
 	escApos = []byte("&#39;")
+	// A line feed goes out as itself (SignatureDoesNotMatch's StringToSign
+	// and CanonicalRequest carry several); a carriage return stays escaped,
+	// since XML readers would fold a literal one away.
+	escNewline = []byte("&#xA;")
 )
 
 func element(b *bytes.Buffer, name, value string) {

@@ -15,6 +15,8 @@ func TestAWSEscapes(t *testing.T) {
 		{`region &#39;eu-west-1&#39; is wrong`, `region 'eu-west-1' is wrong`},
 		{`a &amp;#34; b`, `a &amp;#34; b`},
 		{`plain`, `plain`},
+		{`AWS4-HMAC-SHA256&#xA;20261123T000000Z`, "AWS4-HMAC-SHA256\n20261123T000000Z"},
+		{`key&#xD;`, `key&#xD;`},
 	}
 	for _, tt := range tests {
 		if got := string(awsEscapes([]byte(tt.in))); got != tt.want {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
@@ -396,5 +397,39 @@ func TestConditionKeysEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("presigned GET under a no-presigned policy: %d", resp.StatusCode)
+	}
+}
+
+// PutBucketReplication needs s3:PutReplicationConfiguration on the bucket
+// and iam:PassRole on the role, both from the caller's own policies.
+func TestReplicationNeedsPassRole(t *testing.T) {
+	e := startIAMEnv(t)
+	ctx := context.Background()
+	root := e.s3(e.rootCreds("a"), "us-east-1")
+	for _, b := range []string{"pr-src", "pr-dst"} {
+		if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := root.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := e.iam(e.rootCreds("a"))
+	ops := e.s3(e.newUser(a, "ops", s3Full), "us-east-1")
+	roleARN := "arn:aws:iam::" + e.acct["a"] + ":role/replicator"
+	put := func() error {
+		_, err := ops.PutBucketReplication(ctx, &s3.PutBucketReplicationInput{Bucket: aws.String("pr-src"),
+			ReplicationConfiguration: &s3types.ReplicationConfiguration{Role: aws.String(roleARN), Rules: []s3types.ReplicationRule{{
+				Status: s3types.ReplicationRuleStatusEnabled, Priority: aws.Int32(0), Filter: &s3types.ReplicationRuleFilter{},
+				DeleteMarkerReplication: &s3types.DeleteMarkerReplication{Status: s3types.DeleteMarkerReplicationStatusDisabled},
+				Destination:             &s3types.Destination{Bucket: aws.String("arn:aws:s3:::pr-dst")}}}}})
+		return err
+	}
+	wantAPIError(t, put(), "AccessDenied", "Access Denied")
+	e.putUserPolicy(a, "ops", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"`+roleARN+`",
+		"Condition":{"StringEquals":{"iam:PassedToService":"s3.amazonaws.com"}}}]}`)
+	if err := put(); err != nil {
+		t.Fatalf("with iam:PassRole: %v", err)
 	}
 }

@@ -271,6 +271,16 @@ func TestGetSessionToken(t *testing.T) {
 // clients sign at the real time, which the test moved away from).
 func (e *iamEnv) signedAt(t *testing.T, method, service, region, form, id, secret, token string) (int, string) {
 	t.Helper()
+	resp := e.signedResponse(t, method, service, region, form, id, secret, token)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// signedResponse sends a Query request signed at the server's clock and
+// returns the response, whose body the caller closes.
+func (e *iamEnv) signedResponse(t *testing.T, method, service, region, form, id, secret, token string) *http.Response {
+	t.Helper()
 	req, _ := http.NewRequest(method, e.srv.URL+"/", strings.NewReader(form))
 	if form != "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -288,9 +298,7 @@ func (e *iamEnv) signedAt(t *testing.T, method, service, region, form, id, secre
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp
 }
 
 func TestQueryErrorShape(t *testing.T) {
