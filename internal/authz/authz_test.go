@@ -312,7 +312,7 @@ func TestGlobalKeys(t *testing.T) {
 	want := map[string]string{
 		"aws:SourceIp": "10.0.0.7", "aws:RequestedRegion": "eu-west-1", "aws:SecureTransport": "true",
 		"aws:CurrentTime": "2026-11-23T12:00:00Z", "aws:EpochTime": "1795435200", "aws:ViaAWSService": "false",
-		"aws:TokenIssueTime": "2026-01-01T00:00:00Z", "aws:PrincipalIsAWSService": "false", "aws:MultiFactorAuthPresent": "false",
+		"aws:TokenIssueTime": "2026-01-01T00:00:00Z", "aws:MultiFactorAuthPresent": "false",
 	}
 	for k, v := range want {
 		if got, _ := preq.Context.Get(k); len(got) != 1 || got[0] != v {
