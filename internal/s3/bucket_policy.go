@@ -24,7 +24,7 @@ func (s *Service) PutBucketPolicy(ctx context.Context, p aws.Principal, bucket, 
 	if _, err := s.policyBucket(ctx, p, bucket, ActionPutBucketPolicy, http.MethodPut); err != nil {
 		return err
 	}
-	if _, err := policy.ParseOptions(doc, policy.BucketPolicy, policy.Options{Bucket: bucket}); err != nil {
+	if _, err := policy.ParseOptions(doc, policy.BucketPolicy, policy.Options{Bucket: bucket, PrincipalExists: s.principalExists}); err != nil {
 		return malformedPolicy(err)
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {

@@ -36,6 +36,8 @@ type Service struct {
 	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
 	authz   *authz.Authorizer
+	// principalExists checks bucket-policy principals (Config.PrincipalExists).
+	principalExists func(arn string) bool
 }
 
 // Config holds what a Service needs.
@@ -48,6 +50,9 @@ type Config struct {
 	// Authz decides every request; nil means one without identity
 	// policies (root users and bucket policies only), for unit tests.
 	Authz *authz.Authorizer
+	// PrincipalExists, when set, lets PutBucketPolicy refuse principals
+	// that do not exist ("Invalid principal in policy"), as S3 does.
+	PrincipalExists func(arn string) bool
 }
 
 // New builds the S3 service.
@@ -62,7 +67,7 @@ func New(c Config) *Service {
 		c.Authz = authz.New(authz.Config{Clock: c.Clock, Logger: c.Logger})
 	}
 	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger,
-		buckets: memo.New[string, *Bucket](bucketCacheLimit), authz: c.Authz}
+		buckets: memo.New[string, *Bucket](bucketCacheLimit), authz: c.Authz, principalExists: c.PrincipalExists}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {
 		s.regions[r] = true
