@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -378,4 +379,33 @@ func TestInfoOf(t *testing.T) {
 	if info := InfoOf(r, "", "", false, false); info.Secure || info.TLSVersion != "" || info.SourceIP.String() != "10.0.0.1" {
 		t.Fatalf("%+v", info)
 	}
+}
+
+// Decisions, the caches and the ring are safe for concurrent use.
+func TestConcurrentDecisions(t *testing.T) {
+	a := newTestAuthorizer(t)
+
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				p := user(acctA, "reader")
+				if g%2 == 1 {
+					p = session(acctA, "worker", "s", "ASIANARROW")
+				}
+				d, _ := a.Authorize(context.Background(), Request{Principal: p, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+				if !d.Allowed {
+					t.Errorf("denied: %s", d.Explain())
+					return
+				}
+				if i%50 == 0 {
+					_ = a.Recent(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
 }
