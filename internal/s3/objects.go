@@ -201,12 +201,12 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 	if err != nil {
 		return GetObjectOutput{}, err
 	}
-	v, err := s.readableVersion(b, in.Key, in.VersionID, methodOf(in.Head))
-	if err := s.authorizeRead(ctx, p, b, in.Key, in.VersionID, v, err); err != nil {
+	v, lookupErr := s.readableVersion(b, in.Key, in.VersionID, methodOf(in.Head))
+	if err := s.authorizeRead(ctx, p, b, in.Key, in.VersionID, v, lookupErr); err != nil {
 		return GetObjectOutput{}, err
 	}
-	if err != nil {
-		return GetObjectOutput{}, err
+	if lookupErr != nil {
+		return GetObjectOutput{}, lookupErr
 	}
 	out := GetObjectOutput{Version: v, VersionID: shownVersionID(b, v)}
 	if err := in.Conditions.check(v); err != nil {

@@ -29,12 +29,13 @@ func (s *Service) GetObjectTagging(ctx context.Context, p aws.Principal, bucket,
 	if err != nil {
 		return nil, "", err
 	}
-	v, err := s.taggedVersion(b, key, versionID, http.MethodGet)
+	// Look the version up first: its tags are s3:ExistingObjectTag keys.
+	v, lookupErr := s.taggedVersion(b, key, versionID, http.MethodGet)
 	if err := s.authorize(ctx, p, b, versioned("s3:GetObjectTagging", key, versionID, existingTagKeys(v)...)); err != nil {
 		return nil, "", err
 	}
-	if err != nil {
-		return nil, "", err
+	if lookupErr != nil {
+		return nil, "", lookupErr
 	}
 	return v.Tags, shownVersionID(b, v), nil
 }
@@ -60,12 +61,12 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	}
 	unlock := s.lock(bucket, key)
 	defer unlock()
-	v, err := s.taggedVersion(b, key, versionID, method)
+	v, lookupErr := s.taggedVersion(b, key, versionID, method)
 	if err := s.authorize(ctx, p, b, versioned(action, key, versionID, append(tagKeys(tags), existingTagKeys(v)...)...)); err != nil {
 		return "", err
 	}
-	if err != nil {
-		return "", err
+	if lookupErr != nil {
+		return "", lookupErr
 	}
 	v.Tags = tags
 	batch := s.store.NewBatch()
