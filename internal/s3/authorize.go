@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
@@ -128,4 +129,32 @@ func (s *Service) authorizeRead(ctx context.Context, p aws.Principal, b *Bucket,
 		return aws.ErrAccessDenied()
 	}
 	return nil
+}
+
+// Decide answers an authorization question about an S3 resource
+// ("arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key") for a caller inside
+// Ferry, such as the replication engine acting as a role session
+// (s3:GetObjectVersionForReplication, s3:ReplicateObject, …): the decision
+// S3 makes for a request, with the bucket's policy and account and the
+// given condition keys. A denial also returns S3's AccessDenied; a missing
+// bucket is NoSuchBucket.
+func (s *Service) Decide(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (policy.Decision, error) {
+	res, ok := strings.CutPrefix(resourceARN, "arn:aws:s3:::")
+	bucket, key, _ := strings.Cut(res, "/")
+	if !ok || bucket == "" {
+		return policy.Decision{}, aws.Internal(fmt.Errorf("s3: not an S3 resource ARN: %q", resourceARN))
+	}
+	b, err := s.Bucket(bucket)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	a := access{action: action, key: key}
+	for k, v := range keys {
+		a.keys.Set(k, v...)
+	}
+	req, err := s.request(ctx, p, b, a)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	return s.authz.Authorize(ctx, req)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/policy"
 )
 
@@ -178,5 +179,28 @@ func TestBucketPolicyBindsRootButNotForThePolicy(t *testing.T) {
 	// Decisions come from authz: the denial is in its recent list.
 	if d := s.authz.Recent(true); len(d) == 0 || d[0].Decision.Reason != policy.ExplicitDeny {
 		t.Fatal("denial not recorded")
+	}
+}
+
+// Decide gives callers inside Ferry the decision a request would get.
+func TestDecide(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"s3:ReplicateObject","Resource":"arn:aws:s3:::bkt/*",
+		"Condition":{"StringEqualsIfExists":{"s3:x-amz-server-side-encryption":"aws:kms"}}}]}`
+	if err := s.PutBucketPolicy(ctx, owner, "bkt", grant); err != nil {
+		t.Fatal(err)
+	}
+	other := aws.Principal{Type: aws.PrincipalRoot, Account: "222222222222", ARN: aws.RootARN("222222222222")}
+	d, err := s.Decide(ctx, other, "s3:ReplicateObject", "arn:aws:s3:::bkt/k", nil)
+	if err != nil || !d.Allowed || d.Request.ResourceAccount != "111111111111" {
+		t.Fatalf("replicate into a granting bucket: %v\n%s", err, d.Explain())
+	}
+	d, err = s.Decide(ctx, other, "s3:ReplicateObject", "arn:aws:s3:::bkt/k", map[string][]string{"s3:x-amz-server-side-encryption": {"AES256"}})
+	if d.Allowed || !aws.IsCode(err, "AccessDenied") {
+		t.Fatalf("condition not applied: %v", err)
+	}
+	if _, err := s.Decide(ctx, other, "s3:ReplicateObject", "arn:aws:s3:::nope/k", nil); !aws.IsCode(err, "NoSuchBucket") {
+		t.Fatalf("missing bucket: %v", err)
 	}
 }
