@@ -434,3 +434,31 @@ func TestReplicationNeedsPassRole(t *testing.T) {
 		t.Fatalf("with iam:PassRole: %v", err)
 	}
 }
+
+// Over HTTPS, aws:SecureTransport is true and s3:TlsVersion is the
+// connection's TLS version as a number.
+func TestTLSConditionKeys(t *testing.T) {
+	e := startIAMEnv(t)
+	tlsSrv := httptest.NewTLSServer(e.w.HTTP)
+	t.Cleanup(tlsSrv.Close)
+	ctx := context.Background()
+	owner := e.bucketWithObject("a", "tls-only")
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(tlsSrv.URL), UsePathStyle: true,
+		HTTPClient: tlsSrv.Client(), Credentials: e.rootCreds("a")})
+	policy := func(minTLS string) string {
+		return `{"Version":"2012-10-17","Statement":[
+			{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::tls-only/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+			{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::tls-only/*","Condition":{"NumericLessThan":{"s3:TlsVersion":"` + minTLS + `"}}}]}`
+	}
+	if _, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("tls-only"), Policy: aws.String(policy("1.2"))}); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, getObject(owner, "tls-only", "k"), "AccessDenied", "explicit deny")
+	if err := getObject(c, "tls-only", "k"); err != nil {
+		t.Fatalf("GET over TLS 1.3: %v", err)
+	}
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("tls-only"), Policy: aws.String(policy("1.4"))}); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, getObject(c, "tls-only", "k"), "AccessDenied", "explicit deny")
+}
