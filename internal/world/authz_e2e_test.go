@@ -176,7 +176,7 @@ func TestBucketPolicyAcrossAccounts(t *testing.T) {
 	for doc, msg := range map[string]string{
 		"not json": "Policies must be valid JSON and the first byte must be '{'",
 		"{}":       "Missing required field Statement",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other-bucket/*"}]}`: "Policy has invalid resource",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other-bucket/*"}]}`:                                                  "Policy has invalid resource",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + e.acct["b"] + `:user/ghost"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-data/*"}]}`: "Invalid principal in policy",
 	} {
 		_, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared-data"), Policy: aws.String(doc)})
