@@ -173,14 +173,17 @@ func TestBucketPolicyAcrossAccounts(t *testing.T) {
 	wantAPIError(t, err, "AccessDenied", "Access Denied")
 
 	// Malformed policies are refused with S3's messages.
-	for doc, msg := range map[string]string{
-		"not json": "Policies must be valid JSON and the first byte must be '{'",
-		"{}":       "Missing required field Statement",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other-bucket/*"}]}`:                                                  "Policy has invalid resource",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + e.acct["b"] + `:user/ghost"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-data/*"}]}`: "Invalid principal in policy",
+	ghost := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + e.acct["b"] +
+		`:user/ghost"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-data/*"}]}`
+	otherBucket := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other-bucket/*"}]}`
+	for _, tc := range []struct{ doc, msg string }{
+		{"not json", "Policies must be valid JSON and the first byte must be '{'"},
+		{"{}", "Missing required field Statement"},
+		{otherBucket, "Policy has invalid resource"},
+		{ghost, "Invalid principal in policy"},
 	} {
-		_, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared-data"), Policy: aws.String(doc)})
-		wantAPIError(t, err, "MalformedPolicy", msg)
+		_, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared-data"), Policy: aws.String(tc.doc)})
+		wantAPIError(t, err, "MalformedPolicy", tc.msg)
 	}
 	if _, err := owner.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("shared-data")}); err != nil {
 		t.Fatal(err)
