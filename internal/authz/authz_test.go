@@ -100,7 +100,9 @@ func newTestAuthorizer(t *testing.T) *Authorizer {
 		sessions: map[string]*sts.Session{
 			"ASIANARROW": {Policy: getOnly, Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 			"ASIAWIDE":   {},
+			"ASIAARNS":   {PolicyARNs: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}},
 		},
+		managed: map[string]string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess": readOnly},
 	}
 	return New(Config{Source: src, Clock: aws.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), Keep: 8})
 }
@@ -151,6 +153,9 @@ func TestS3Decisions(t *testing.T) {
 		{name: "session policy narrows", p: session(acctA, "worker", "s", "ASIANARROW"), action: "s3:PutObject",
 			message: `User: arn:aws:sts::111111111111:assumed-role/worker/s is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::b/k" because no session policy allows the s3:PutObject action`},
 		{name: "session policy still allows", p: session(acctA, "worker", "s", "ASIANARROW"), action: "s3:GetObject", allowed: true},
+		{name: "managed session policy narrows", p: session(acctA, "worker", "s", "ASIAARNS"), action: "s3:DeleteObject",
+			message: `User: arn:aws:sts::111111111111:assumed-role/worker/s is not authorized to perform: s3:DeleteObject on resource: "arn:aws:s3:::b/k" because no session policy allows the s3:DeleteObject action`},
+		{name: "managed session policy allows", p: session(acctA, "worker", "s", "ASIAARNS"), action: "s3:GetObject", allowed: true},
 		{name: "principal tag variable, other prefix", p: user(acctA, "tagged"), action: "s3:GetObject"},
 		{name: "insecure transport denied", p: user(acctA, "tlsonly"), action: "s3:GetObject"},
 		{name: "secure transport allowed", p: user(acctA, "tlsonly"), action: "s3:GetObject", info: Info{Secure: true}, allowed: true},
