@@ -204,3 +204,30 @@ func TestDecide(t *testing.T) {
 		t.Fatalf("missing bucket: %v", err)
 	}
 }
+
+func TestPolicyStatus(t *testing.T) {
+	ctx := context.Background()
+	stmt := func(cond string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"` + cond + `}]}`
+	}
+	for _, tc := range []struct {
+		doc    string
+		public bool
+	}{
+		{stmt(""), true},
+		{stmt(`,"Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}`), false},
+		{stmt(`,"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::*"}}`), true},
+		{stmt(`,"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`), false},
+		{stmt(`,"Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}`), true},
+		{stmt(`,"Condition":{"StringEquals":{"s3:prefix":"public/"}}`), true},
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}`, false},
+	} {
+		s, _ := newTestService(t)
+		if err := s.PutBucketPolicy(ctx, owner, "bkt", tc.doc); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetBucketPolicyStatus(ctx, owner, "bkt"); err != nil || got != tc.public {
+			t.Errorf("%s: public=%v (%v), want %v", tc.doc, got, err, tc.public)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
@@ -127,16 +128,23 @@ var fixedKeys = []string{"aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aw
 	"aws:principalorgid", "aws:principalaccount", "aws:principalarn", "aws:userid", "aws:sourceip",
 	"s3:dataaccesspointarn", "s3:dataaccesspointaccount"}
 
+// narrowed reports whether a condition pins one of fixedKeys to fixed
+// values: a positive operator without IfExists, and no wildcard (nor an
+// all-addresses range) among the values.
 func narrowed(conds []policy.Condition) bool {
 	for _, c := range conds {
 		op := strings.ToLower(c.Operator)
-		if strings.Contains(op, "not") || strings.Contains(op, "like") || strings.HasSuffix(op, "ifexists") {
+		if strings.Contains(op, "not") || strings.HasSuffix(op, "ifexists") || strings.HasPrefix(op, "forallvalues") {
 			continue
 		}
-		for _, k := range fixedKeys {
-			if strings.EqualFold(c.Key, k) {
-				return true
-			}
+		if !slices.ContainsFunc(fixedKeys, func(k string) bool { return strings.EqualFold(c.Key, k) }) {
+			continue
+		}
+		open := slices.ContainsFunc(c.Values, func(v string) bool {
+			return strings.ContainsAny(v, "*?") || strings.HasSuffix(v, "/0")
+		})
+		if !open {
+			return true
 		}
 	}
 	return false
