@@ -18,6 +18,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/query"
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/sigv4"
@@ -59,6 +60,8 @@ type Server struct {
 	Registry *prometheus.Registry
 	// IdleTimeout bounds how long a request body may stall (default BodyIdleTimeout).
 	IdleTimeout time.Duration
+	// KMS serves requests signed for service "kms" (nil: NotImplemented).
+	KMS *kmsapi.API
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -137,6 +140,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		return "ferry"
 	}
 	auth, err := s.Auth(r)
+	if err != nil && s.KMS != nil && kmsapi.Operation(r) != "" {
+		dropS3Headers(w)
+		info.Op = kmsapi.Operation(r)
+		s.KMS.WriteError(w, err)
+		return "kms"
+	}
 	if err != nil {
 		if _, _, _, service, ok := sigv4.ParseScope(r); ok {
 			if q := s.queryService(service); q != nil {
@@ -163,10 +172,17 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 			Body: auth.Body, DecodedLength: auth.DecodedLength, Trailer: auth.Trailer,
 		}, reqID, hostID)
 		return "s3"
-	default:
-		s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
-		return auth.Service
+	case "kms":
+		if s.KMS == nil {
+			break
+		}
+		dropS3Headers(w)
+		info.Op = kmsapi.Operation(r)
+		s.KMS.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID)
+		return "kms"
 	}
+	s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
+	return auth.Service
 }
 
 // dropS3Headers removes the S3-only response headers (request and host ids,

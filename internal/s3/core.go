@@ -10,6 +10,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -19,9 +20,37 @@ var errCorrupt = errors.New("s3: stored data failed its integrity check")
 
 // storeData writes an object's (or part's) bytes: inline when they fit in
 // InlineLimit, otherwise to a durable blob. size is the expected length or -1.
-// On success the bytes are durable (blobs are synced; inline bytes become
-// durable with the metadata commit that records them).
-func (s *Service) storeData(r io.Reader, size int64) (Segment, error) {
+// With a stream key the bytes are encrypted first, so inline bytes are
+// ciphertext too; the segment's Size stays the plaintext size. On success the
+// bytes are durable (blobs are synced; inline bytes become durable with the
+// metadata commit that records them).
+func (s *Service) storeData(r io.Reader, size int64, stream *sse.Stream, part int) (Segment, error) {
+	if stream == nil {
+		return s.storeBytes(r, size)
+	}
+	er, err := stream.EncryptReader(r)
+	if err != nil {
+		return Segment{}, aws.Internal(err)
+	}
+	stored := int64(-1)
+	if size >= 0 {
+		stored = sse.EncryptedSize(size)
+	}
+	seg, err := s.storeBytes(er, stored)
+	if err != nil || seg.Size == 0 {
+		return seg, err
+	}
+	plain, err := sse.DecryptedSize(seg.Size)
+	if err != nil {
+		s.removeData([]Segment{seg})
+		return Segment{}, aws.Internal(err)
+	}
+	seg.Stored, seg.Size, seg.Part = seg.Size, plain, part
+	return seg, nil
+}
+
+// storeBytes stores r's bytes as they are.
+func (s *Service) storeBytes(r io.Reader, size int64) (Segment, error) {
 	if size >= 0 && size <= InlineLimit {
 		buf := make([]byte, size)
 		if _, err := io.ReadFull(r, buf); err != nil {
@@ -108,12 +137,15 @@ func dataSize(segs []Segment) int64 {
 
 // OpenData returns a reader over n bytes of an object's data starting at off.
 // Corrupt stored bytes surface as an error from Read (never wrong bytes).
-func (s *Service) OpenData(segs []Segment, off, n int64) io.ReadCloser {
-	return &dataReader{s: s, segs: segs, off: off, left: n}
+// key is the object's key, nil for data stored in the clear; an encrypted
+// segment is decrypted only in the packages the range touches.
+func (s *Service) OpenData(key *sse.ObjectKey, segs []Segment, off, n int64) io.ReadCloser {
+	return &dataReader{s: s, key: key, segs: segs, off: off, left: n}
 }
 
 type dataReader struct {
 	s    *Service
+	key  *sse.ObjectKey
 	segs []Segment
 	off  int64 // offset within the remaining segments
 	left int64
@@ -139,7 +171,7 @@ func (d *dataReader) Read(p []byte) (int, error) {
 			err = nil
 		}
 		if n > 0 || err != nil {
-			if errors.Is(err, blob.ErrCorrupt) {
+			if errors.Is(err, blob.ErrCorrupt) || errors.Is(err, sse.ErrCorrupt) {
 				err = aws.Internal(err)
 			}
 			return n, err
@@ -159,20 +191,43 @@ func (d *dataReader) next() error {
 	}
 	seg := d.segs[0]
 	want := min(seg.Size-d.off, d.left)
+	var src io.ReaderAt
 	if seg.Blob == "" {
-		if crc32.Checksum(seg.Inline, castagnoli) != seg.CRC || int64(len(seg.Inline)) != seg.Size {
+		if crc32.Checksum(seg.Inline, castagnoli) != seg.CRC || int64(len(seg.Inline)) != seg.storedSize() {
 			return aws.Internal(errCorrupt)
 		}
-		d.cur = bytes.NewReader(seg.Inline[d.off : d.off+want])
+		src = bytes.NewReader(seg.Inline)
 	} else {
 		br, err := d.s.blobs.Open(seg.Blob)
 		if err != nil {
 			return aws.Internal(err)
 		}
-		d.blob = br
-		d.cur = br.Section(d.off, want)
+		d.blob, src = br, br
+	}
+	if err := d.open(seg, src, want); err != nil {
+		d.closeBlob()
+		return err
 	}
 	d.off += want
+	return nil
+}
+
+// open sets d.cur to want plaintext bytes of seg from d.off, decrypting
+// only the packages they are in when the object is encrypted.
+func (d *dataReader) open(seg Segment, src io.ReaderAt, want int64) error {
+	if d.key == nil {
+		if d.blob != nil {
+			d.cur = d.blob.Section(d.off, want)
+		} else {
+			d.cur = io.NewSectionReader(src, d.off, want)
+		}
+		return nil
+	}
+	r, err := d.key.Reader([]sse.Segment{{Part: seg.Part, Size: seg.Size, Src: src}}, d.off, want)
+	if err != nil {
+		return aws.Internal(fmt.Errorf("open segment: %w", err))
+	}
+	d.cur = r
 	return nil
 }
 

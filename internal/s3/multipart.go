@@ -9,6 +9,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // Multipart limits S3 enforces.
@@ -35,6 +36,9 @@ type CreateMultipartUploadInput struct {
 	// and x-amz-checksum-type headers as sent.
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// Encryption is what the encryption headers ask for (ModeNone: the
+	// bucket's default); every part is encrypted the same way.
+	Encryption sse.Request
 }
 
 // CreateMultipartUploadOutput is CreateMultipartUpload's answer.
@@ -42,6 +46,7 @@ type CreateMultipartUploadOutput struct {
 	UploadID          string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	SSE               *sse.Envelope
 }
 
 // CreateMultipartUpload starts a multipart upload.
@@ -61,9 +66,13 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 	if err := in.Attributes.apply(&tmpl); err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
+	_, env, err := s.newObjectKey(ctx, p, b, in.Key, in.Encryption)
+	if err != nil {
+		return CreateMultipartUploadOutput{}, err
+	}
 	initiator := p
 	initiator.SessionToken = "" // never stored
-	up := Upload{
+	up := Upload{SSE: env,
 		Bucket: b.Name, Key: in.Key, UploadID: NewUploadID(s.seq.Next()), Initiated: s.clock.Now().UTC(),
 		Initiator: initiator, Owner: b.Account, Template: tmpl,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
@@ -73,7 +82,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 	if err := commit(batch); err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
-	return CreateMultipartUploadOutput{UploadID: up.UploadID, ChecksumAlgorithm: up.ChecksumAlgorithm, ChecksumType: up.ChecksumType}, nil
+	return CreateMultipartUploadOutput{UploadID: up.UploadID, ChecksumAlgorithm: up.ChecksumAlgorithm, ChecksumType: up.ChecksumType, SSE: env}, nil
 }
 
 // uploadChecksumMode validates the checksum headers of CreateMultipartUpload

@@ -11,6 +11,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // CompletedPart is one entry of CompleteMultipartUpload's part list.
@@ -41,6 +42,7 @@ type CompleteMultipartUploadOutput struct {
 	ETag      string // unquoted
 	Checksum  *Checksum
 	VersionID string // "" when the bucket never had versioning
+	SSE       *sse.Envelope
 }
 
 // CompleteMultipartUpload assembles the listed parts into the key's new
@@ -76,7 +78,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p aws.Principal, 
 		return CompleteMultipartUploadOutput{}, err
 	}
 	s.removeData(unused)
-	out := CompleteMultipartUploadOutput{ETag: v.ETag, Checksum: v.Checksum}
+	out := CompleteMultipartUploadOutput{ETag: v.ETag, Checksum: v.Checksum, SSE: v.SSE}
 	if b.Versioning != "" {
 		out.VersionID = v.VersionID
 	}
@@ -114,7 +116,7 @@ func (s *Service) assemble(up *Upload, in CompleteMultipartUploadInput, stored [
 		return nil, nil, err
 	}
 	v := up.Template
-	v.Key, v.Owner, v.LastModified = up.Key, up.Owner, s.clock.Now().UTC()
+	v.Key, v.Owner, v.LastModified, v.SSE = up.Key, up.Owner, s.clock.Now().UTC(), up.SSE
 	if err := layoutParts(&v, used); err != nil {
 		return nil, nil, err
 	}

@@ -2,7 +2,6 @@ package s3
 
 import (
 	"context"
-	"encoding/hex"
 	"io"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // UploadPartInput is UploadPart's request.
@@ -27,6 +27,8 @@ type UploadPartInput struct {
 	Checksum          string
 	// TrailerChecksum, if set, yields the trailer's checksum value at EOF.
 	TrailerChecksum func() string
+	// Customer is the SSE-C key, required when the upload uses SSE-C.
+	Customer *sse.CustomerKey
 }
 
 // UploadPartOutput is what UploadPart and UploadPartCopy report.
@@ -36,6 +38,8 @@ type UploadPartOutput struct {
 	Checksum     *Checksum
 	// SourceVersionID is the copied version's id (UploadPartCopy only).
 	SourceVersionID string
+	// SSE is the upload's encryption.
+	SSE *sse.Envelope
 }
 
 // checkPartNumber applies the 1..10000 rule.
@@ -70,6 +74,10 @@ func (s *Service) UploadPart(ctx context.Context, p aws.Principal, in UploadPart
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
+	key, err := s.openUploadKey(ctx, p, b, up, in.Customer)
+	if err != nil {
+		return UploadPartOutput{}, err
+	}
 	cr, err := checksum.NewReader(in.Body, checksum.Options{
 		MD5: true, ContentMD5: in.ContentMD5, Algorithm: alg,
 		Expected: in.Checksum, ExpectedAtEOF: in.TrailerChecksum,
@@ -77,7 +85,7 @@ func (s *Service) UploadPart(ctx context.Context, p aws.Principal, in UploadPart
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
-	return s.storePart(b, up, in.PartNumber, cr, alg, in.Size)
+	return s.storePart(b, up, in.PartNumber, cr, alg, in.Size, key)
 }
 
 // partAlgorithm is the checksum algorithm a part is hashed with: the
@@ -93,15 +101,16 @@ func partAlgorithm(up *Upload, sent checksum.Algorithm) (checksum.Algorithm, err
 	return want, nil
 }
 
-// storePart streams a part's bytes through cr into storage, then records the
-// part. The record is written under the key's lock after re-checking that the
-// upload still exists; a replaced part's data is removed after the commit.
-func (s *Service) storePart(b *Bucket, up *Upload, n int, cr *checksum.Reader, alg checksum.Algorithm, size int64) (UploadPartOutput, error) {
-	seg, err := s.storeData(cr, size)
+// storePart streams a part's bytes through cr into storage, encrypted under
+// the upload key's part n (key nil: in the clear), then records the part. The
+// record is written under the key's lock after re-checking that the upload
+// still exists; a replaced part's data is removed after the commit.
+func (s *Service) storePart(b *Bucket, up *Upload, n int, cr *checksum.Reader, alg checksum.Algorithm, size int64, key *sse.ObjectKey) (UploadPartOutput, error) {
+	seg, err := s.storeData(cr, size, streamOf(key, n), n)
 	if err != nil {
 		return UploadPartOutput{}, partBodyError(err)
 	}
-	pt := Part{Number: n, Size: seg.Size, ETag: hex.EncodeToString(cr.MD5()), LastModified: s.clock.Now().UTC(), Data: seg}
+	pt := Part{Number: n, Size: seg.Size, ETag: etagFor(up.SSE, cr.MD5()), LastModified: s.clock.Now().UTC(), Data: seg}
 	if alg != "" {
 		pt.Checksum = &Checksum{Algorithm: string(alg), Value: cr.Sum(alg)}
 	}
@@ -113,7 +122,7 @@ func (s *Service) storePart(b *Bucket, up *Upload, n int, cr *checksum.Reader, a
 	if old != nil {
 		s.removeData([]Segment{old.Data})
 	}
-	return UploadPartOutput{ETag: pt.ETag, LastModified: pt.LastModified, Checksum: pt.Checksum}, nil
+	return UploadPartOutput{ETag: pt.ETag, LastModified: pt.LastModified, Checksum: pt.Checksum, SSE: up.SSE}, nil
 }
 
 // recordPart writes a part's record and returns the part it replaced.
@@ -146,6 +155,8 @@ type UploadPartCopyInput struct {
 	Range string
 	// SourceConditions are the x-amz-copy-source-if-* headers.
 	SourceConditions Conditions
+	// Customer is the upload's SSE-C key; SourceCustomer the source's.
+	Customer, SourceCustomer *sse.CustomerKey
 }
 
 // UploadPartCopy stores a part copied from (a range of) an existing object.
@@ -161,7 +172,15 @@ func (s *Service) UploadPartCopy(ctx context.Context, p aws.Principal, in Upload
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
-	src, err := s.copySourceVersion(ctx, p, in)
+	key, err := s.openUploadKey(ctx, p, b, up, in.Customer)
+	if err != nil {
+		return UploadPartOutput{}, err
+	}
+	sb, src, err := s.copySourceVersion(ctx, p, in)
+	if err != nil {
+		return UploadPartOutput{}, err
+	}
+	srcKey, err := s.openObjectKey(ctx, p, sb, src, in.SourceCustomer)
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
@@ -172,14 +191,14 @@ func (s *Service) UploadPartCopy(ctx context.Context, p aws.Principal, in Upload
 	if n > MaxPartSize {
 		return UploadPartOutput{}, aws.ErrCopySourceTooLarge()
 	}
-	data := s.OpenData(src.Data, off, n)
+	data := s.OpenData(srcKey, src.Data, off, n)
 	defer data.Close()
 	alg := checksum.Algorithm(up.ChecksumAlgorithm)
 	cr, err := checksum.NewReader(data, checksum.Options{MD5: true, Algorithm: alg})
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
-	out, err := s.storePart(b, up, in.PartNumber, cr, alg, n)
+	out, err := s.storePart(b, up, in.PartNumber, cr, alg, n, key)
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
@@ -189,14 +208,15 @@ func (s *Service) UploadPartCopy(ctx context.Context, p aws.Principal, in Upload
 	return out, nil
 }
 
-// copySourceVersion authorizes the read of the copy source and finds the
-// version to copy, applying the copy-source conditions.
-func (s *Service) copySourceVersion(ctx context.Context, p aws.Principal, in UploadPartCopyInput) (*Version, error) {
+// copySourceVersion authorizes the read of the copy source and finds its
+// bucket and the version to copy, applying the copy-source conditions.
+func (s *Service) copySourceVersion(ctx context.Context, p aws.Principal, in UploadPartCopyInput) (*Bucket, *Version, error) {
 	sb, err := s.bucketFor(ctx, p, in.SourceBucket, versioned(ActionGetObject, in.SourceKey, in.SourceVersionID))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.copySource(sb, CopyObjectInput{SourceKey: in.SourceKey, SourceVersionID: in.SourceVersionID, SourceConditions: in.SourceConditions})
+	src, err := s.copySource(sb, CopyObjectInput{SourceKey: in.SourceKey, SourceVersionID: in.SourceVersionID, SourceConditions: in.SourceConditions})
+	return sb, src, err
 }
 
 // copySourceRange resolves x-amz-copy-source-range ("bytes=first-last")

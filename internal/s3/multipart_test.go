@@ -113,7 +113,7 @@ func TestCompleteLeavesNoUploadRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append(append([]byte(nil), p1...), p2...)
-	got, err := io.ReadAll(s.OpenData(v.Data, 0, v.Size))
+	got, err := io.ReadAll(s.OpenData(nil, v.Data, 0, v.Size))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("read back %d bytes (err %v), want %d", len(got), err, len(want))
 	}

@@ -3,12 +3,12 @@ package s3
 import (
 	"context"
 	"encoding/base64"
-	"encoding/hex"
 	"io"
 	"net/http"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // PutObjectInput is PutObject's request.
@@ -27,6 +27,9 @@ type PutObjectInput struct {
 	Attributes        ObjectAttributes
 	// IfMatch and IfNoneMatch are the conditional-write headers.
 	IfMatch, IfNoneMatch string
+	// Encryption is what the request's encryption headers ask for; ModeNone
+	// applies the bucket's default encryption.
+	Encryption sse.Request
 }
 
 // PutObjectOutput is PutObject's answer.
@@ -37,8 +40,8 @@ type PutObjectOutput struct {
 	VersionID string
 	// Checksum is the checksum the client asked for (nil when none).
 	Checksum *Checksum
-	// ServerSideEncryption is the encryption applied ("" for none yet).
-	ServerSideEncryption string
+	// SSE is the encryption applied (nil when stored in the clear).
+	SSE *sse.Envelope
 }
 
 // PutObject stores a new object version.
@@ -54,13 +57,18 @@ func (s *Service) PutObject(ctx context.Context, p aws.Principal, in PutObjectIn
 	if err := s.checkWrite(b, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
 		return PutObjectOutput{}, err
 	}
-	if err := s.receiveData(in, v); err != nil {
+	key, env, err := s.newObjectKey(ctx, p, b, in.Key, in.Encryption)
+	if err != nil {
+		return PutObjectOutput{}, err
+	}
+	v.SSE = env
+	if err := s.receiveData(in, v, key); err != nil {
 		return PutObjectOutput{}, err
 	}
 	if err := s.commitWrite(b, v, in.IfMatch, in.IfNoneMatch); err != nil {
 		return PutObjectOutput{}, err
 	}
-	out := PutObjectOutput{ETag: v.ETag, VersionID: shownVersionID(b, v)}
+	out := PutObjectOutput{ETag: v.ETag, VersionID: shownVersionID(b, v), SSE: v.SSE}
 	if in.ChecksumAlgorithm != "" {
 		out.Checksum = v.Checksum
 	}
@@ -81,9 +89,10 @@ func (s *Service) validatePut(in PutObjectInput, v *Version) error {
 	return in.Attributes.apply(v)
 }
 
-// receiveData reads, verifies and stores the body, filling v's data, size,
-// ETag and checksum. Nothing is left behind when it fails.
-func (s *Service) receiveData(in PutObjectInput, v *Version) error {
+// receiveData reads, verifies and stores the body, encrypted under key (nil
+// for the clear), filling v's data, size, ETag and checksum; digests are of
+// the plaintext. Nothing is left behind when it fails.
+func (s *Service) receiveData(in PutObjectInput, v *Version, key *sse.ObjectKey) error {
 	alg := in.ChecksumAlgorithm
 	if alg == "" {
 		alg = checksum.CRC64NVME // S3 keeps a CRC64NVME of every new object
@@ -99,7 +108,7 @@ func (s *Service) receiveData(in PutObjectInput, v *Version) error {
 	if in.Size < 0 {
 		body = io.LimitReader(cr, MaxObjectSize+1)
 	}
-	seg, err := s.storeData(body, in.Size)
+	seg, err := s.storeData(body, in.Size, streamOf(key, 0), 0)
 	if err != nil {
 		return err
 	}
@@ -111,7 +120,7 @@ func (s *Service) receiveData(in PutObjectInput, v *Version) error {
 	if seg.Size > 0 {
 		v.Data = []Segment{seg}
 	}
-	v.ETag = hex.EncodeToString(cr.MD5())
+	v.ETag = etagFor(v.SSE, cr.MD5())
 	v.Checksum = &Checksum{Algorithm: string(alg), Value: base64.StdEncoding.EncodeToString(cr.Raw()), Type: "FULL_OBJECT"}
 	return nil
 }
@@ -175,6 +184,8 @@ type GetObjectInput struct {
 	PartNumber int
 	// Head asks for the metadata only.
 	Head bool
+	// Customer is the SSE-C key sent with the request.
+	Customer *sse.CustomerKey
 }
 
 // GetObjectOutput is GetObject's answer.
@@ -208,6 +219,15 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 	if lookupErr != nil {
 		return GetObjectOutput{}, lookupErr
 	}
+	// SSE-C keys are checked before anything about the object is told;
+	// other modes open their key (a KMS call) only when bytes are sent.
+	var key *sse.ObjectKey
+	sseC := in.Customer != nil || (v.SSE != nil && v.SSE.Mode == sse.ModeC)
+	if sseC {
+		if key, err = s.openObjectKey(ctx, p, b, v, in.Customer); err != nil {
+			return GetObjectOutput{}, err
+		}
+	}
 	out := GetObjectOutput{Version: v, VersionID: shownVersionID(b, v)}
 	if err := in.Conditions.check(v); err != nil {
 		if err == errNotModified {
@@ -223,11 +243,16 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 		if err := readableClass(v); err != nil {
 			return GetObjectOutput{}, err
 		}
+		if !sseC {
+			if key, err = s.openObjectKey(ctx, p, b, v, nil); err != nil {
+				return GetObjectOutput{}, err
+			}
+		}
 		off, n := int64(0), v.Size
 		if out.Range != nil {
 			off, n = out.Range.Offset, out.Range.Length
 		}
-		out.Body = s.openVerified(v, off, n)
+		out.Body = s.openVerified(v, key, off, n)
 	}
 	return out, nil
 }

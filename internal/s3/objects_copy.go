@@ -6,6 +6,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // Copy directives.
@@ -30,6 +31,12 @@ type CopyObjectInput struct {
 	ChecksumAlgorithm checksum.Algorithm
 	// IfMatch and IfNoneMatch are conditional-write headers on the target.
 	IfMatch, IfNoneMatch string
+	// Encryption is the target's encryption as the request asks for it
+	// (ModeNone: the target bucket's default); the source's is not kept.
+	Encryption sse.Request
+	// SourceCustomer is the SSE-C key of the source
+	// (x-amz-copy-source-server-side-encryption-customer-*).
+	SourceCustomer *sse.CustomerKey
 }
 
 // CopyObjectOutput is CopyObject's answer.
@@ -37,6 +44,7 @@ type CopyObjectOutput struct {
 	ETag, VersionID, SourceVersionID string
 	LastModified                     time.Time
 	Checksum                         *Checksum
+	SSE                              *sse.Envelope
 }
 
 // CopyObject copies a version into a new object, possibly in another
@@ -65,7 +73,16 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 	if err := s.checkWrite(db, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
 		return CopyObjectOutput{}, err
 	}
-	if err := s.copyData(src, v, in.ChecksumAlgorithm); err != nil {
+	srcKey, err := s.openObjectKey(ctx, p, sb, src, in.SourceCustomer)
+	if err != nil {
+		return CopyObjectOutput{}, err
+	}
+	key, env, err := s.newObjectKey(ctx, p, db, in.Key, in.Encryption)
+	if err != nil {
+		return CopyObjectOutput{}, err
+	}
+	v.SSE = env
+	if err := s.copyData(src, srcKey, v, key, in.ChecksumAlgorithm); err != nil {
 		return CopyObjectOutput{}, err
 	}
 	if err := s.commitWrite(db, v, in.IfMatch, in.IfNoneMatch); err != nil {
@@ -73,7 +90,7 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 	}
 	return CopyObjectOutput{
 		ETag: v.ETag, VersionID: shownVersionID(db, v), SourceVersionID: shownVersionID(sb, src),
-		LastModified: v.LastModified, Checksum: v.Checksum,
+		LastModified: v.LastModified, Checksum: v.Checksum, SSE: v.SSE,
 	}, nil
 }
 
@@ -91,7 +108,8 @@ func validCopy(in CopyObjectInput) error {
 		return aws.ErrIfNoneMatchNotImplemented()
 	}
 	inPlace := in.SourceBucket == in.Bucket && in.SourceKey == in.Key
-	if inPlace && in.SourceVersionID == "" && in.MetadataDirective != DirectiveReplace && in.Attributes.StorageClass == "" {
+	if inPlace && in.SourceVersionID == "" && in.MetadataDirective != DirectiveReplace && in.Attributes.StorageClass == "" &&
+		in.Encryption.Mode == sse.ModeNone {
 		return aws.ErrCopyToItself()
 	}
 	return nil
@@ -150,13 +168,14 @@ func copyAttributes(in CopyObjectInput, src, v *Version) error {
 	return nil
 }
 
-// copyData rewrites the source's bytes (verified as they are read) into a
-// new segment and computes the new ETag and checksum.
-func (s *Service) copyData(src, v *Version, alg checksum.Algorithm) error {
+// copyData rewrites the source's bytes (decrypted with srcKey and verified as
+// they are read) into a new segment encrypted under key, and computes the new
+// ETag and checksum.
+func (s *Service) copyData(src *Version, srcKey *sse.ObjectKey, v *Version, key *sse.ObjectKey, alg checksum.Algorithm) error {
 	if alg == "" && src.Checksum != nil && src.Checksum.Type != "COMPOSITE" {
 		alg, _ = checksum.ParseAlgorithm(src.Checksum.Algorithm)
 	}
-	body := s.openVerified(src, 0, src.Size)
+	body := s.openVerified(src, srcKey, 0, src.Size)
 	defer body.Close()
-	return s.receiveData(PutObjectInput{Key: v.Key, Body: body, Size: src.Size, ChecksumAlgorithm: alg}, v)
+	return s.receiveData(PutObjectInput{Key: v.Key, Body: body, Size: src.Size, ChecksumAlgorithm: alg}, v, key)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // VerifyBufferLimit is the largest read that is checked in full before the
@@ -21,6 +22,8 @@ const VerifyBufferLimit = 8 << 20
 // the record does not say (then only the segment's own checks apply).
 func segmentMD5(v *Version, i int) string {
 	switch {
+	case !md5Verified(v):
+		return ""
 	case len(v.Parts) > 0 && len(v.Parts) == len(v.Data):
 		return v.Parts[i].ETag
 	case len(v.Data) == 1 && len(v.Parts) == 0 && !strings.Contains(v.ETag, "-"):
@@ -33,13 +36,15 @@ func segmentMD5(v *Version, i int) string {
 // full is checked against its MD5 as it streams, and a partly read segment
 // no larger than VerifyBufferLimit is read whole and checked first; a
 // mismatch is an InternalError from Read, never wrong bytes at EOF.
-func (s *Service) openVerified(v *Version, off, n int64) io.ReadCloser {
-	return &verifiedReader{s: s, v: v, off: off, left: n}
+// key is the object's key, nil for data stored in the clear.
+func (s *Service) openVerified(v *Version, key *sse.ObjectKey, off, n int64) io.ReadCloser {
+	return &verifiedReader{s: s, v: v, key: key, off: off, left: n}
 }
 
 type verifiedReader struct {
 	s    *Service
 	v    *Version
+	key  *sse.ObjectKey
 	idx  int   // next segment
 	base int64 // offset of segment idx within the object
 	off  int64 // next object offset to return
@@ -97,11 +102,11 @@ func (r *verifiedReader) openNext() error {
 	whole := within == 0 && want == seg.Size
 	switch {
 	case sum == "" || (!whole && seg.Size > VerifyBufferLimit):
-		r.cur = r.s.OpenData(segs[r.idx:r.idx+1], within, want)
+		r.cur = r.s.OpenData(r.key, segs[r.idx:r.idx+1], within, want)
 	case whole:
-		r.cur = newMD5Check(r.s, r.v, r.idx, sum)
+		r.cur = newMD5Check(r.s, r.v, r.key, r.idx, sum)
 	default:
-		buf, err := io.ReadAll(newMD5Check(r.s, r.v, r.idx, sum))
+		buf, err := io.ReadAll(newMD5Check(r.s, r.v, r.key, r.idx, sum))
 		if err != nil {
 			return err
 		}
@@ -129,9 +134,9 @@ type md5Check struct {
 	left int64
 }
 
-func newMD5Check(s *Service, v *Version, i int, want string) *md5Check {
+func newMD5Check(s *Service, v *Version, key *sse.ObjectKey, i int, want string) *md5Check {
 	seg := v.Data[i]
-	return &md5Check{r: s.OpenData(v.Data[i:i+1], 0, seg.Size), h: md5.New(), want: want, key: v.Key, left: seg.Size}
+	return &md5Check{r: s.OpenData(key, v.Data[i:i+1], 0, seg.Size), h: md5.New(), want: want, key: v.Key, left: seg.Size}
 }
 
 func (m *md5Check) Read(p []byte) (int, error) {

@@ -309,7 +309,7 @@ func putMultipartShaped(t *testing.T, s *Service, key string, parts ...[]byte) *
 	b, _ := s.Bucket("bkt")
 	v := &Version{Key: key, Owner: owner.Account, LastModified: time.Now().UTC(), ETag: "0123456789abcdef0123456789abcdef-2"}
 	for i, p := range parts {
-		seg, err := s.storeData(bytes.NewReader(p), int64(len(p)))
+		seg, err := s.storeData(bytes.NewReader(p), int64(len(p)), nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

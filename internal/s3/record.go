@@ -27,7 +27,9 @@ func encodeVersion(v *Version) []byte {
 		stripped[i] = sg
 		if sg.Inline != nil {
 			stripped[i].Inline = nil
-			stripped[i].Size = int64(len(sg.Inline))
+			if sg.Stored == 0 {
+				stripped[i].Size = int64(len(sg.Inline))
+			}
 			tail += len(sg.Inline)
 		}
 	}
@@ -71,7 +73,8 @@ func decodeVersion(raw []byte, v *Version, withData bool) error {
 		if sg.Blob != "" || sg.Size == 0 {
 			continue
 		}
-		if int64(len(tail)) < sg.Size {
+		n := sg.storedSize()
+		if int64(len(tail)) < n {
 			return fmt.Errorf("s3: decode version: inline data truncated")
 		}
 		if data == nil {
@@ -79,7 +82,7 @@ func decodeVersion(raw []byte, v *Version, withData bool) error {
 			copy(data, tail)
 			tail = data
 		}
-		sg.Inline, tail = tail[:sg.Size:sg.Size], tail[sg.Size:]
+		sg.Inline, tail = tail[:n:n], tail[n:]
 	}
 	if len(tail) != 0 {
 		return fmt.Errorf("s3: decode version: %d stray bytes after inline data", len(tail))

@@ -12,6 +12,7 @@ import (
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // InlineLimit is the largest object kept inside its metadata record instead
@@ -35,6 +36,7 @@ type Service struct {
 	// shared: Bucket hands out copies.
 	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
+	sse     *sse.Service
 	authz   *authz.Authorizer
 	// principalExists checks bucket-policy principals (Config.PrincipalExists).
 	principalExists func(arn string) bool
@@ -47,6 +49,8 @@ type Config struct {
 	Clock   aws.Clock
 	Regions []string
 	Logger  *slog.Logger
+	// SSE encrypts object bytes at rest; nil stores them in the clear.
+	SSE *sse.Service
 	// Authz decides every request; nil means one without identity
 	// policies (root users and bucket policies only), for unit tests.
 	Authz *authz.Authorizer
@@ -66,7 +70,7 @@ func New(c Config) *Service {
 	if c.Authz == nil {
 		c.Authz = authz.New(authz.Config{Clock: c.Clock, Logger: c.Logger})
 	}
-	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger,
+	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, sse: c.SSE,
 		buckets: memo.New[string, *Bucket](bucketCacheLimit), authz: c.Authz, principalExists: c.PrincipalExists}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {

@@ -29,6 +29,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 // Table prefixes of the key schema.
@@ -54,6 +55,9 @@ type Bucket struct {
 	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning      string `json:"versioning,omitempty"`
 	ObjectOwnership string `json:"objectOwnership,omitempty"`
+	// Encryption is the default encryption (PutBucketEncryption); nil means
+	// S3's default, SSE-S3.
+	Encryption *BucketEncryption `json:"encryption,omitempty"`
 	// Policy is the bucket policy as put (validated), "" when none.
 	Policy string `json:"policy,omitempty"`
 	// Replication is the bucket's replication configuration, nil when it has
@@ -89,6 +93,19 @@ type Segment struct {
 	Inline []byte `json:"inline,omitempty"`
 	// CRC is the CRC32C of inline bytes, checked on every read.
 	CRC uint32 `json:"crc,omitempty"`
+	// Stored is the stored (encrypted) size when it differs from Size, the
+	// plaintext size; Part names the segment's encryption stream (0 for a
+	// single-part object, else the part number).
+	Stored int64 `json:"stored,omitempty"`
+	Part   int   `json:"part,omitempty"`
+}
+
+// storedSize is the number of bytes the segment occupies in storage.
+func (sg Segment) storedSize() int64 {
+	if sg.Stored > 0 {
+		return sg.Stored
+	}
+	return sg.Size
 }
 
 // PartInfo is the layout of one part of a multipart object, kept so that
@@ -123,6 +140,9 @@ type Version struct {
 	Checksum           *Checksum         `json:"cs,omitempty"`
 	Parts              []PartInfo        `json:"parts,omitempty"`
 	Data               []Segment         `json:"data,omitempty"`
+	// SSE says how the data is encrypted; nil for objects stored in the
+	// clear (written before encryption at rest, or delete markers).
+	SSE *sse.Envelope `json:"sse,omitempty"`
 }
 
 // IsNull reports whether this is the key's null version.
@@ -149,6 +169,8 @@ type Upload struct {
 	Template          Version `json:"template"`
 	ChecksumAlgorithm string  `json:"csalg,omitempty"`
 	ChecksumType      string  `json:"cstype,omitempty"`
+	// SSE is the encryption every part and the final object get.
+	SSE *sse.Envelope `json:"sse,omitempty"`
 }
 
 // Part is one uploaded part of a multipart upload.

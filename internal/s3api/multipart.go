@@ -9,6 +9,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
 	"github.com/ferrystore/ferry/internal/s3"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 func init() {
@@ -54,13 +55,19 @@ type initiateMultipartUploadResult struct {
 
 func createMultipartUpload(a *API, rq *Request) error {
 	h := rq.R.Header
+	enc, err := sse.RequestFromHeaders(h)
+	if err != nil {
+		return err
+	}
 	out, err := a.S3.CreateMultipartUpload(rq.R.Context(), rq.Auth.Principal, s3.CreateMultipartUploadInput{
 		Bucket: rq.Bucket, Key: rq.Key, Attributes: objectAttributes(h),
 		ChecksumAlgorithm: h.Get("x-amz-checksum-algorithm"), ChecksumType: h.Get("x-amz-checksum-type"),
+		Encryption: enc,
 	})
 	if err != nil {
 		return err
 	}
+	setEncryption(rq, out.SSE)
 	if out.ChecksumAlgorithm != "" {
 		rq.Headers.Set("x-amz-checksum-algorithm", out.ChecksumAlgorithm)
 		rq.Headers.Set("x-amz-checksum-type", out.ChecksumType)
@@ -96,10 +103,14 @@ func uploadPart(a *API, rq *Request) error {
 		Body: rq.Auth.Body, Size: size, ContentMD5: rq.R.Header.Get("Content-MD5"),
 		ChecksumAlgorithm: alg, Checksum: value, TrailerChecksum: trailer,
 	}
+	if in.Customer, err = sse.CustomerKeyFromHeaders(rq.R.Header); err != nil {
+		return err
+	}
 	out, err := a.S3.UploadPart(rq.R.Context(), rq.Auth.Principal, in)
 	if err != nil {
 		return err
 	}
+	setEncryption(rq, out.SSE)
 	rq.Headers.Set("ETag", quoteETag(out.ETag))
 	setChecksum(rq, out.Checksum)
 	rq.Headers.Set("Content-Length", "0")
@@ -131,10 +142,17 @@ func uploadPartCopy(a *API, rq *Request) error {
 	if err := checkSourceOwner(a, in.SourceBucket, h.Get("x-amz-source-expected-bucket-owner")); err != nil {
 		return err
 	}
+	if in.Customer, err = sse.CustomerKeyFromHeaders(h); err != nil {
+		return err
+	}
+	if in.SourceCustomer, err = sse.CopySourceCustomerKeyFromHeaders(h); err != nil {
+		return err
+	}
 	out, err := a.S3.UploadPartCopy(rq.R.Context(), rq.Auth.Principal, in)
 	if err != nil {
 		return err
 	}
+	setEncryption(rq, out.SSE)
 	if out.SourceVersionID != "" {
 		rq.Headers.Set("x-amz-copy-source-version-id", out.SourceVersionID)
 	}

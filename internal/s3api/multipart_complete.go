@@ -57,6 +57,7 @@ func completeMultipartUpload(a *API, rq *Request) error {
 	if out.VersionID != "" {
 		rq.Headers.Set("x-amz-version-id", out.VersionID)
 	}
+	setEncryption(rq, out.SSE)
 	res := completeMultipartUploadResult{
 		NS: xmlNS, Location: uploadLocation(rq), Bucket: rq.Bucket, Key: rq.Key,
 		ETag: quoteETag(out.ETag), checksumFields: checksumXML(out.Checksum),

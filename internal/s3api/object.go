@@ -10,6 +10,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
 	"github.com/ferrystore/ferry/internal/s3"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 func init() {
@@ -94,11 +95,16 @@ func putObject(a *API, rq *Request) error {
 	if err != nil {
 		return err
 	}
+	enc, err := sse.RequestFromHeaders(rq.R.Header)
+	if err != nil {
+		return err
+	}
 	out, err := a.S3.PutObject(rq.R.Context(), rq.Auth.Principal, s3.PutObjectInput{
 		Bucket: rq.Bucket, Key: rq.Key, Body: rq.Auth.Body, Size: size,
 		ContentMD5: rq.R.Header.Get("Content-MD5"), ChecksumAlgorithm: alg, Checksum: value, ChecksumAtEOF: atEOF,
 		Attributes: objectAttributes(rq.R.Header),
 		IfMatch:    rq.R.Header.Get("If-Match"), IfNoneMatch: rq.R.Header.Get("If-None-Match"),
+		Encryption: enc,
 	})
 	if err != nil {
 		return bodyError(err)
@@ -106,18 +112,10 @@ func putObject(a *API, rq *Request) error {
 	rq.Headers.Set("ETag", quoteETag(out.ETag))
 	setVersionID(rq, out.VersionID)
 	setChecksum(rq, out.Checksum)
-	setEncryption(rq, out.ServerSideEncryption)
+	setEncryption(rq, out.SSE)
 	rq.Headers.Set("Content-Length", "0")
 	rq.W.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// setEncryption is the one place object responses report server-side
-// encryption; it sends nothing until objects are encrypted.
-func setEncryption(rq *Request, sse string) {
-	if sse != "" {
-		rq.Headers.Set("x-amz-server-side-encryption", sse)
-	}
 }
 
 func setVersionID(rq *Request, id string) {
@@ -229,6 +227,9 @@ func getObjectInput(rq *Request) (s3.GetObjectInput, error) {
 	if in.PartNumber, err = partNumberParam(rq); err != nil {
 		return in, err
 	}
+	if in.Customer, err = sse.CustomerKeyFromHeaders(rq.R.Header); err != nil {
+		return in, err
+	}
 	return in, checkOverrides(rq)
 }
 
@@ -278,6 +279,8 @@ func writeObjectHeaders(rq *Request, out s3.GetObjectOutput) {
 	h.Set("ETag", quoteETag(v.ETag))
 	h.Set("Accept-Ranges", "bytes")
 	setVersionID(rq, out.VersionID)
+	setEncryption(rq, v.SSE)
+	h.Del("x-amz-server-side-encryption-context") // sent by writes only
 	setContentHeaders(h, v)
 	for k, val := range v.Metadata {
 		h["X-Amz-Meta-"+k] = []string{val}

@@ -9,6 +9,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
 	"github.com/ferrystore/ferry/internal/s3"
+	"github.com/ferrystore/ferry/internal/sse"
 )
 
 func init() {
@@ -90,6 +91,7 @@ func copyObject(a *API, rq *Request) error {
 		return err
 	}
 	setVersionID(rq, out.VersionID)
+	setEncryption(rq, out.SSE)
 	if out.SourceVersionID != "" {
 		rq.Headers.Set("x-amz-copy-source-version-id", out.SourceVersionID)
 	}
@@ -117,7 +119,16 @@ func copyObjectInput(a *API, rq *Request) (s3.CopyObjectInput, error) {
 			return s3.CopyObjectInput{}, aws.ErrUnsupportedChecksumAlgorithm()
 		}
 	}
+	enc, err := sse.RequestFromHeaders(h)
+	if err != nil {
+		return s3.CopyObjectInput{}, err
+	}
+	srcKey, err := sse.CopySourceCustomerKeyFromHeaders(h)
+	if err != nil {
+		return s3.CopyObjectInput{}, err
+	}
 	return s3.CopyObjectInput{
+		Encryption: enc, SourceCustomer: srcKey,
 		SourceBucket: sb, SourceKey: sk, SourceVersionID: sv,
 		Bucket: rq.Bucket, Key: rq.Key,
 		MetadataDirective: h.Get("x-amz-metadata-directive"),

@@ -31,7 +31,8 @@ func CustomerKeyFromHeaders(h http.Header) (*CustomerKey, error) {
 // CopySourceCustomerKeyFromHeaders reads the x-amz-copy-source-… SSE-C
 // headers that unlock the source of CopyObject and UploadPartCopy.
 func CopySourceCustomerKeyFromHeaders(h http.Header) (*CustomerKey, error) {
-	return ParseCustomerKey(h.Get(copySourcePrefix+hdrCAlgorithm), h.Get(copySourcePrefix+hdrCKey), h.Get(copySourcePrefix+hdrCKeyMD5))
+	src := func(name string) string { return h.Get(copySourcePrefix + strings.TrimPrefix(name, "x-amz-")) }
+	return ParseCustomerKey(src(hdrCAlgorithm), src(hdrCKey), src(hdrCKeyMD5))
 }
 
 // RequestFromHeaders reads the encryption a write asks for. No header gives
@@ -57,7 +58,8 @@ func RequestFromHeaders(h http.Header) (Request, error) {
 	default:
 		return Request{}, aws.ErrSSEInvalidValue(sse)
 	}
-	req := Request{Mode: ModeKMS, KMSKeyID: h.Get(hdrKMSKeyID), BucketKey: strings.EqualFold(h.Get(hdrBucketKey), "true")}
+	req := Request{Mode: ModeKMS, KMSKeyID: h.Get(hdrKMSKeyID), BucketKey: strings.EqualFold(h.Get(hdrBucketKey), "true"),
+		BucketKeySet: h.Get(hdrBucketKey) != ""}
 	if c := h.Get(hdrContext); c != "" {
 		raw, err := base64.StdEncoding.DecodeString(c)
 		if err == nil {

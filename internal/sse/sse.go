@@ -75,8 +75,11 @@ type Request struct {
 	// Context holds extra encryption context pairs
 	// (x-amz-server-side-encryption-context); aws:s3:arn is set by sse.
 	Context kms.EncryptionContext
-	// BucketKey asks for an S3 Bucket Key (SSE-KMS only).
-	BucketKey bool
+	// BucketKey asks for an S3 Bucket Key (SSE-KMS only). BucketKeySet says
+	// the request sent the header; when it did not and BucketKey is false,
+	// the bucket's Bucket Key setting applies.
+	BucketKey    bool
+	BucketKeySet bool
 	// Customer is the SSE-C key (ModeC only).
 	Customer *CustomerKey
 }

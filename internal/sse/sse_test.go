@@ -395,3 +395,19 @@ func TestRotateS3Key(t *testing.T) {
 		}
 	}
 }
+
+func TestCopySourceCustomerKeyHeaders(t *testing.T) {
+	raw := bytes.Repeat([]byte{4}, 32)
+	sum := md5.Sum(raw)
+	h := http.Header{}
+	h.Set("x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256")
+	h.Set("x-amz-copy-source-server-side-encryption-customer-key", base64.StdEncoding.EncodeToString(raw))
+	h.Set("x-amz-copy-source-server-side-encryption-customer-key-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	ck, err := CopySourceCustomerKeyFromHeaders(h)
+	if err != nil || ck == nil || ck.MD5 != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("copy-source SSE-C headers: %v %v", ck, err)
+	}
+	if ck, err := CustomerKeyFromHeaders(h); ck != nil || err != nil {
+		t.Fatalf("target SSE-C headers read from the copy source's: %v %v", ck, err)
+	}
+}

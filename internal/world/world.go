@@ -21,6 +21,7 @@ import (
 	"github.com/ferrystore/ferry/internal/iamapi"
 	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/kms"
+	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
 	"github.com/ferrystore/ferry/internal/s3"
@@ -101,7 +102,7 @@ func Open(cfg Config) (*World, error) {
 	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM, Trust: w.Authz.Trust(), ValidatePolicy: validator.ValidateSession})
 	ids.IAM, ids.STS = w.IAM, w.STS
 	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger,
-		Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
+		SSE: w.SSE, Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
 	w.HTTP = &httpd.Server{
 		Auth:  authenticator(verifier),
@@ -109,6 +110,7 @@ func Open(cfg Config) (*World, error) {
 		IAM:   iamapi.New(w.IAM, cfg.Logger),
 		STS:   stsapi.New(w.STS, cfg.Logger),
 		Clock: cfg.Clock,
+		KMS:   &kmsapi.API{KMS: w.KMS, Log: cfg.Logger},
 		Admin: &adminAPI{w: w},
 		Log:   cfg.Logger,
 	}
