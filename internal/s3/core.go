@@ -315,6 +315,8 @@ func (s *Service) latest(bucket, key string) (*Version, error) {
 // version id; otherwise v becomes the null version and replaces the previous
 // null version. extra, if not nil, adds writes to the same batch (for
 // example removing a completed upload). The caller holds the key's lock.
+// A version that matches the bucket's replication configuration gets its
+// PENDING state and queue entries in the same batch (enqueueReplication).
 // Data of a replaced null version is removed after the commit.
 func (s *Service) commitVersion(b *Bucket, v *Version, extra func(meta.Batch)) error {
 	v.Seq = s.seq.Next()
@@ -339,12 +341,16 @@ func (s *Service) commitVersion(b *Bucket, v *Version, extra func(meta.Batch)) e
 		}
 		batch.Set(nullKey(b.Name, v.Key), meta.Key(nil).Uint64(v.Seq))
 	}
+	queued := s.enqueueReplication(b, v, batch)
 	batch.Set(versionKey(b.Name, v.Key, v.Seq), encodeVersion(v))
 	if extra != nil {
 		extra(batch)
 	}
 	if err := commit(batch); err != nil {
 		return err
+	}
+	if queued {
+		s.replicator.Wake()
 	}
 	s.removeData(replaced)
 	return nil

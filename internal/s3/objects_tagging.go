@@ -70,9 +70,13 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	}
 	v.Tags = tags
 	batch := s.store.NewBatch()
+	queued := s.enqueueTagReplication(b, v, batch)
 	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
 	if err := commit(batch); err != nil {
 		return "", err
+	}
+	if queued {
+		s.replicator.Wake()
 	}
 	return shownVersionID(b, v), nil
 }

@@ -40,6 +40,8 @@ type Service struct {
 	authz   *authz.Authorizer
 	// principalExists checks bucket-policy principals (Config.PrincipalExists).
 	principalExists func(arn string) bool
+	// replicator receives new versions' replication work (SetReplicator).
+	replicator Replicator
 }
 
 // Config holds what a Service needs.

@@ -143,6 +143,9 @@ type Version struct {
 	// SSE says how the data is encrypted; nil for objects stored in the
 	// clear (written before encryption at rest, or delete markers).
 	SSE *sse.Envelope `json:"sse,omitempty"`
+	// Replication is the version's replication state (x-amz-replication-status):
+	// nil when no rule matched it, REPLICA for a replica.
+	Replication *replication.State `json:"repl,omitempty"`
 }
 
 // IsNull reports whether this is the key's null version.

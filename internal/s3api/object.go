@@ -294,6 +294,9 @@ func writeObjectHeaders(rq *Request, out s3.GetObjectOutput) {
 	if out.PartsCount > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(out.PartsCount))
 	}
+	if st := v.Replication.Status(); st != "" {
+		h.Set("x-amz-replication-status", string(st))
+	}
 	if strings.EqualFold(rq.R.Header.Get("x-amz-checksum-mode"), "ENABLED") && wholeObject(out) {
 		setChecksum(rq, v.Checksum)
 	}

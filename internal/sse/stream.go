@@ -123,7 +123,7 @@ func (s *Stream) DecryptRange(src io.ReaderAt, size, off, n int64) (io.Reader, e
 			return nil, unexpected(err)
 		}
 	}
-	return &exactReader{r: r, left: n}, nil
+	return &exactReader{r: r, left: n, toEnd: off+n == size}, nil
 }
 
 // corruptReader maps sio's authentication failures to ErrCorrupt.
@@ -139,10 +139,13 @@ func (c corruptReader) Read(p []byte) (int, error) {
 }
 
 // exactReader yields exactly left bytes; running dry earlier is corruption
-// (the stored stream was truncated).
+// (the stored stream was truncated). When the range runs to the end of the
+// stream it also reads the stream's end, which checks that nothing follows
+// and lets sio recycle its 64 KiB package buffer (it does so only at EOF).
 type exactReader struct {
-	r    io.Reader
-	left int64
+	r     io.Reader
+	left  int64
+	toEnd bool
 }
 
 func (e *exactReader) Read(p []byte) (int, error) {
@@ -158,9 +161,28 @@ func (e *exactReader) Read(p []byte) (int, error) {
 		if e.left > 0 {
 			return n, unexpected(io.ErrUnexpectedEOF)
 		}
-		err = nil
+		return n, nil
+	}
+	if err == nil && e.left == 0 && e.toEnd {
+		err = e.end()
 	}
 	return n, err
+}
+
+// end reads past the last byte: the stream must end there.
+func (e *exactReader) end() error {
+	var one [1]byte
+	for {
+		n, err := e.r.Read(one[:])
+		switch {
+		case n > 0:
+			return fmt.Errorf("%w: stream is longer than recorded", ErrCorrupt)
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
 }
 
 func unexpected(err error) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 )
 
@@ -234,5 +235,35 @@ func TestReaderAcrossParts(t *testing.T) {
 	rd, _ := k.Reader(segs, 5<<20, 10)
 	if _, err := io.ReadAll(rd); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("part under the wrong key: err = %v", err)
+	}
+}
+
+// TestWholeReadsRecycleBuffers: reading a small object whole reaches the
+// stream's end, so sio's 64 KiB package buffer goes back to its pool instead
+// of being allocated afresh for every GET.
+func TestWholeReadsRecycleBuffers(t *testing.T) {
+	s := testStream(t)
+	pt := bytes.Repeat([]byte("p"), 4096)
+	ct := encrypt(t, s, pt)
+	read := func() {
+		r, err := s.DecryptRange(bytes.NewReader(ct), int64(len(pt)), 0, int64(len(pt)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("read %d bytes, %v", len(got), err)
+		}
+	}
+	read()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const reads = 200
+	for range reads {
+		read()
+	}
+	runtime.ReadMemStats(&after)
+	if perRead := (after.TotalAlloc - before.TotalAlloc) / reads; perRead > 32<<10 {
+		t.Errorf("a 4 KiB whole read allocates %d bytes: the package buffer is not recycled", perRead)
 	}
 }

@@ -465,3 +465,19 @@ func TestTLSConditionKeys(t *testing.T) {
 	}
 	wantAPIError(t, getObject(c, "tls-only", "k"), "AccessDenied", "explicit deny")
 }
+
+// putReplicationRolePolicy gives a replication role the permission policy
+// AWS documents (spec §8.2): read the source's versions, tags and
+// configuration, write replicas, delete markers and tags to the
+// destination.
+func putReplicationRolePolicy(t *testing.T, c *iam.Client, role, src, dst string) {
+	t.Helper()
+	doc := `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:GetReplicationConfiguration","s3:ListBucket"],"Resource":"arn:aws:s3:::` + src + `"},
+		{"Effect":"Allow","Action":["s3:GetObjectVersionForReplication","s3:GetObjectVersionAcl","s3:GetObjectVersionTagging"],"Resource":"arn:aws:s3:::` + src + `/*"},
+		{"Effect":"Allow","Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":"arn:aws:s3:::` + dst + `/*"}]}`
+	if _, err := c.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String(role),
+		PolicyName: aws.String("replication"), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
+	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/sigv4"
@@ -46,6 +47,8 @@ type Config struct {
 	// RootKey says where the root key comes from; the zero value means
 	// FERRY_ROOT_KEY if set, else <DataDir>/root.key (created on first start).
 	RootKey keyring.Options
+	// Replication tunes the replication engine.
+	Replication ReplicationConfig
 }
 
 // World is a running set of services over one data directory.
@@ -61,6 +64,8 @@ type World struct {
 	SSE   *sse.Service
 	S3    *s3.Service
 	HTTP  *httpd.Server
+	// Replication is the replication engine, running from Open to Close.
+	Replication *replication.Engine
 }
 
 // Open opens (creating if needed) the data directory and builds the services.
@@ -115,6 +120,7 @@ func Open(cfg Config) (*World, error) {
 		Log:   cfg.Logger,
 	}
 	w.HTTP.Init()
+	w.openReplication()
 	return w, nil
 }
 
@@ -136,6 +142,9 @@ func (w *World) openKeys() error {
 
 // Close releases the stores.
 func (w *World) Close() error {
+	if w.Replication != nil {
+		w.Replication.Stop()
+	}
 	return errors.Join(w.Blobs.Close(), w.Store.Close())
 }
 

@@ -1,0 +1,242 @@
+package replication
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/meta"
+)
+
+// Defaults of an Engine's Config.
+const (
+	DefaultWorkers      = 4
+	DefaultPollInterval = time.Second
+	DefaultLease        = 5 * time.Minute
+	DefaultBackoff      = time.Second
+	DefaultMaxBackoff   = 5 * time.Minute
+)
+
+// Config holds what an Engine needs. Store, Source, Destination and Assumer
+// are required; the rest have defaults.
+type Config struct {
+	Store       meta.Store
+	Clock       aws.Clock
+	Source      Source
+	Destination DestinationStore
+	Assumer     Assumer
+	// Authorizer defaults to the interim OwnerAuthorizer.
+	Authorizer Authorizer
+	// Encryption defaults to MatrixEncryption (spec §3.3).
+	Encryption Encryption
+	// Workers is the number of concurrent replications (DefaultWorkers).
+	Workers int
+	// PollInterval is how often idle workers look for due tasks (retries,
+	// expired leases); new tasks wake them at once.
+	PollInterval time.Duration
+	// Lease is how long a worker owns a task before another may take it.
+	Lease time.Duration
+	// Backoff is the first retry delay after a transient fault; it doubles
+	// per attempt up to MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	Logger              *slog.Logger
+}
+
+// Engine replicates object versions: Enqueue records the work inside the
+// version's commit, workers lease tasks from the durable Queue and walk the
+// hops (worker.go), and the outcome is written back onto the source version.
+type Engine struct {
+	cfg     Config
+	queue   *Queue
+	metrics *Collector
+	id      string // lease owner prefix, unique per engine instance
+	wake    chan struct{}
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New builds an engine; Start runs its workers.
+func New(cfg Config) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = aws.SystemClock{}
+	}
+	if cfg.Authorizer == nil {
+		cfg.Authorizer = OwnerAuthorizer{}
+	}
+	if cfg.Encryption == nil {
+		cfg.Encryption = MatrixEncryption{}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	q := NewQueue(cfg.Store, cfg.Clock)
+	return &Engine{cfg: cfg, queue: q, metrics: newMetrics(q, cfg.Clock), id: hex.EncodeToString(b[:]),
+		wake: make(chan struct{}, 1)}
+}
+
+// Queue returns the engine's durable queue.
+func (e *Engine) Queue() *Queue { return e.queue }
+
+// Metrics returns the engine's Prometheus metrics, for registration.
+func (e *Engine) Metrics() *Collector { return e.metrics }
+
+// Enqueue adds one task per target of w to batch, the batch that commits
+// the new version (which carries NewPendingState(w.Targets)): the version
+// and its queue entries become durable together, or not at all.
+func (e *Engine) Enqueue(batch meta.Batch, w Work) {
+	now := e.cfg.Clock.Now()
+	if w.Created.IsZero() {
+		w.Created = now
+	}
+	for _, t := range w.Targets {
+		d := t.Rule.Destination
+		e.queue.Add(batch, &Task{
+			Seq: w.Seq, SourceBucket: w.SourceBucket, SourceAccount: w.SourceAccount, SourceRegion: w.SourceRegion,
+			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, Created: w.Created,
+			Role: w.Role, RuleID: t.Rule.ID, Destination: t.Bucket, DestinationAccount: d.Account,
+			StorageClass: d.StorageClass, OwnerOverride: d.OwnerOverride(), ReplicaKmsKeyID: d.ReplicaKmsKeyID(),
+			Enqueued: now,
+		})
+	}
+}
+
+// Wake tells idle workers that new tasks were committed.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the workers until Stop. It resumes whatever the queue holds,
+// including tasks leased by a previous run once their lease expires.
+func (e *Engine) Start() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	for i := 0; i < e.cfg.Workers; i++ {
+		e.wg.Add(1)
+		go e.work(ctx, fmt.Sprintf("%s-%d", e.id, i))
+	}
+}
+
+// Stop stops the workers and waits for them; a task in flight finishes or,
+// if cut short, is resumed after its lease expires.
+func (e *Engine) Stop() {
+	e.mu.Lock()
+	cancel := e.cancel
+	e.cancel = nil
+	e.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		e.wg.Wait()
+	}
+}
+
+// work is one worker's loop: run due tasks, then sleep until woken or the
+// poll interval passes.
+func (e *Engine) work(ctx context.Context, owner string) {
+	defer e.wg.Done()
+	timer := time.NewTimer(e.cfg.PollInterval)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		did, err := e.runOne(ctx, owner)
+		if err != nil {
+			e.cfg.Logger.Warn("replication worker", "err", err)
+		}
+		if did {
+			continue
+		}
+		timer.Reset(e.cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+		case <-e.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOnce leases and runs one due task as worker owner; it reports whether
+// there was one. Tests drive the engine with it instead of Start.
+func (e *Engine) RunOnce(ctx context.Context, owner string) (bool, error) {
+	return e.runOne(ctx, owner)
+}
+
+func (e *Engine) runOne(ctx context.Context, owner string) (bool, error) {
+	t, err := e.queue.Lease(owner, e.cfg.Lease)
+	if err != nil || t == nil {
+		return false, err
+	}
+	e.Wake() // there may be more: let another idle worker look
+	return true, e.process(ctx, owner, t)
+}
+
+// DestinationStatus is one destination's replication detail, for
+// diagnostics: the state recorded on the version and, while the task is
+// queued, its attempts, last error, next attempt and lease.
+type DestinationStatus struct {
+	DestinationState
+	Queued      bool
+	NextAttempt time.Time
+	LeaseOwner  string
+	LeaseUntil  time.Time
+}
+
+// Status returns a source version's aggregate replication status ("" when
+// it is not replicated) and the detail per destination.
+func (e *Engine) Status(ctx context.Context, bucket, key, versionID string) (Status, []DestinationStatus, error) {
+	st, err := e.cfg.Source.ReplicationState(ctx, bucket, key, versionID)
+	if err != nil {
+		return "", nil, fmt.Errorf("replication status of %s/%s (%s): %w", bucket, key, versionID, err)
+	}
+	if st == nil {
+		return "", nil, nil
+	}
+	out := make([]DestinationStatus, len(st.Destinations))
+	index := map[string]int{}
+	for i, d := range st.Destinations {
+		out[i] = DestinationStatus{DestinationState: d}
+		index[d.Bucket] = i
+	}
+	err = e.queue.Scan(func(t *Task) bool {
+		i, ok := index[t.Destination]
+		if ok && t.SourceBucket == bucket && t.Key == key && t.VersionID == versionID {
+			o := &out[i]
+			o.Queued, o.NextAttempt, o.LeaseOwner, o.LeaseUntil = true, t.NextAttempt, t.LeaseOwner, t.LeaseUntil
+			o.Attempts, o.LastAttempt, o.LastError = t.Attempts, t.LastAttempt, t.LastError
+		}
+		return true
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return st.Status(), out, nil
+}

@@ -1,0 +1,62 @@
+package world
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/sts"
+)
+
+// ReplicationConfig tunes the replication engine; zero values take the
+// engine's defaults (replication.Default*).
+type ReplicationConfig struct {
+	Workers      int
+	PollInterval time.Duration
+	Lease        time.Duration
+	Backoff      time.Duration
+	MaxBackoff   time.Duration
+	// Authorizer decides the hops; nil means internal/authz through
+	// s3.Service.Decide (tests may substitute their own).
+	Authorizer replication.Authorizer
+	// Disabled builds the engine but does not start its workers.
+	Disabled bool
+}
+
+// openReplication builds the replication engine over the S3 service (its
+// in-process source and destination) and STS, connects it to S3's commits
+// and registers its metrics; Open starts it, Close stops it.
+func (w *World) openReplication() {
+	rc := w.Config.Replication
+	authorizer := rc.Authorizer
+	if authorizer == nil {
+		// Every hop as the role session through authz: role policies,
+		// boundary and session policy against the bucket's policy.
+		authorizer = replication.PolicyAuthorizer{Decide: w.S3.Decide}
+	}
+	w.Replication = replication.New(replication.Config{
+		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3,
+		Assumer: serviceAssumer{w.STS}, Authorizer: authorizer,
+		Workers: rc.Workers, PollInterval: rc.PollInterval, Lease: rc.Lease,
+		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
+	})
+	w.S3.SetReplicator(w.Replication)
+	w.HTTP.Registry.MustRegister(w.Replication.Metrics())
+	if !rc.Disabled {
+		w.Replication.Start()
+	}
+}
+
+// serviceAssumer assumes replication roles as the service principal
+// s3.amazonaws.com, with aws:SourceAccount and aws:SourceArn (§8.5).
+type serviceAssumer struct{ sts *sts.Service }
+
+// AssumeRole implements replication.Assumer.
+func (a serviceAssumer) AssumeRole(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error) {
+	sess, err := a.sts.AssumeRoleAsService(ctx, "s3.amazonaws.com", roleARN, sourceAccount, sourceARN)
+	if err != nil {
+		return aws.Principal{}, err
+	}
+	return sess.Principal, nil
+}
