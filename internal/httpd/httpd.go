@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/query"
@@ -157,6 +158,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		return "s3"
 	}
 	defer auth.Body.Close()
+	r = r.WithContext(authz.WithInfo(r.Context(),
+		authz.InfoOf(r, reqID, auth.Region, !auth.Principal.IsAnonymous(), auth.Presigned)))
 	if q := s.queryService(auth.Service); q != nil {
 		dropS3Headers(w)
 		info.Op = q.Serve(w, r, auth.Principal, auth.Body)

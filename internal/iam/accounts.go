@@ -23,6 +23,7 @@ import (
 	"math/big"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
@@ -67,6 +68,8 @@ type Service struct {
 	validate PolicyValidator
 	mu       sync.Mutex // serialises account creation
 	writeMu  sync.Mutex // serialises read-modify-write of users, roles and policies
+	// generation counts entity writes (see Generation).
+	generation atomic.Uint64
 }
 
 // Config holds what a Service is built from.

@@ -13,16 +13,16 @@ import (
 // anything, with the action ("iam:CreateRole"), the ARN of the resource
 // (for list actions a path prefix such as arn:aws:iam::ACCT:user/) and the
 // request's condition keys. It returns nil to allow, or the error to send
-// (normally ErrAccessDenied). The policy engine provides the real one;
-// OwnerOnly is the interim rule.
+// (normally ErrAccessDenied). internal/authz provides the real one (the
+// composition root wires it); OwnerOnly is the default of a bare Service.
 type Authorizer interface {
 	Authorize(ctx context.Context, p aws.Principal, action, resourceARN string, context map[string][]string) error
 }
 
 // OwnerOnly allows the principals of the account that owns the resource
 // (and every account's principals on AWS managed policies, which IAM only
-// lets them read and attach) and denies everyone else. It stands in for the
-// policy engine.
+// lets them read and attach) and denies everyone else: the default of a
+// Service built without an Authorizer, as in this package's unit tests.
 type OwnerOnly struct{}
 
 // Authorize implements Authorizer.
@@ -39,12 +39,19 @@ func (OwnerOnly) Authorize(_ context.Context, p aws.Principal, action, resourceA
 // iam:X action", where R names users and roles as "user NAME" and "role NAME"
 // and other resources by ARN.
 func ErrAccessDenied(p aws.Principal, action, resourceARN string) *aws.Error {
+	return ErrAccessDeniedBecause(p, action, resourceARN, "because no identity-based policy allows the "+action+" action")
+}
+
+// ErrAccessDeniedBecause is IAM's AccessDenied with the policy engine's
+// reason ("because no identity-based policy allows the iam:X action",
+// "with an explicit deny in an identity-based policy", …).
+func ErrAccessDeniedBecause(p aws.Principal, action, resourceARN, reason string) *aws.Error {
 	caller := p.ARN
 	if caller == "" {
 		caller = "anonymous"
 	}
 	return aws.New("AccessDenied", http.StatusForbidden, "User: "+caller+" is not authorized to perform: "+action+
-		" on resource: "+describeResource(resourceARN)+" because no identity-based policy allows the "+action+" action")
+		" on resource: "+describeResource(resourceARN)+" "+reason)
 }
 
 // describeResource writes a user or role ARN as "user NAME"/"role NAME" (as

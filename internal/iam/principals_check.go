@@ -41,6 +41,16 @@ func (s *Service) checkTrustPrincipals(doc string) error {
 	return nil
 }
 
+// PrincipalExists reports whether an AWS principal ARN of a resource-based
+// policy can be resolved: a user or role of an account hosted here must
+// exist; accounts, other principals and other accounts' principals are
+// taken as given. A storage failure counts as existing (the policy is
+// then judged on its form alone).
+func (s *Service) PrincipalExists(arn string) bool {
+	ok, err := s.principalExists(arn)
+	return ok || err != nil
+}
+
 // principalExists reports whether a user or role ARN names an existing
 // entity; anything else counts as existing.
 func (s *Service) principalExists(arn string) (bool, error) {

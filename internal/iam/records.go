@@ -163,11 +163,18 @@ func (s *Service) commit(records map[string]any) error {
 			b.Set([]byte(k), mustJSON(v))
 		}
 	}
-	if err := b.Commit(); err != nil {
+	err := b.Commit()
+	s.generation.Add(1) // after the write, even a failed one: readers reload
+	if err != nil {
 		return aws.Internal(fmt.Errorf("iam: commit: %w", err))
 	}
 	return nil
 }
+
+// Generation counts writes of users, roles and policies. A reader that
+// cached what it read at generation g may keep using it while Generation
+// still returns g (read the generation before reading the records).
+func (s *Service) Generation() uint64 { return s.generation.Load() }
 
 // newUniqueID returns a 21-character IAM unique id (AIDA…, AROA…, ANPA…).
 func newUniqueID(prefix string) string {

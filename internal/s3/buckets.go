@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/replication"
@@ -95,8 +96,8 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if !ValidBucketName(in.Bucket) {
 		return CreateBucketResult{}, aws.ErrInvalidBucketName(in.Bucket)
 	}
-	if p.IsAnonymous() {
-		return CreateBucketResult{}, aws.ErrAccessDenied()
+	if err := s.authorizeCreate(ctx, p, in); err != nil {
+		return CreateBucketResult{}, err
 	}
 	region, err := s.bucketRegion(in.Region, in.LocationConstraint)
 	if err != nil {
@@ -155,14 +156,34 @@ func validOwnership(v string) (string, error) {
 	return "", aws.ErrInvalidObjectOwnership(v)
 }
 
+// authorizeCreate decides CreateBucket: s3:CreateBucket on the new bucket
+// in the caller's account, plus s3:PutBucketOwnershipControls when the
+// request sets Object Ownership and s3:PutBucketAcl when it sets an ACL.
+func (s *Service) authorizeCreate(ctx context.Context, p aws.Principal, in CreateBucketInput) error {
+	b := &Bucket{Name: in.Bucket, Account: p.Account}
+	acc := []access{on(ActionCreateBucket, "")}
+	if in.ObjectOwnership != "" {
+		acc = append(acc, on(ActionPutOwnership, "", "s3:x-amz-object-ownership", in.ObjectOwnership))
+	}
+	if in.ACL != "" {
+		acc = append(acc, on(ActionPutBucketAcl, ""))
+	}
+	for _, a := range acc {
+		if err := s.authorize(ctx, p, b, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // HeadBucket checks that the bucket exists and the caller may read it.
 func (s *Service) HeadBucket(ctx context.Context, p aws.Principal, bucket string) (*Bucket, error) {
-	return s.bucketFor(ctx, p, bucket, ActionReadBucket, "")
+	return s.bucketFor(ctx, p, bucket, on(ActionListBucket, ""))
 }
 
 // GetBucketLocation returns the bucket's region.
 func (s *Service) GetBucketLocation(ctx context.Context, p aws.Principal, bucket string) (string, error) {
-	b, err := s.bucketFor(ctx, p, bucket, "s3:GetBucketLocation", "")
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionGetBucketLocation, ""))
 	if err != nil {
 		return "", err
 	}
@@ -171,7 +192,7 @@ func (s *Service) GetBucketLocation(ctx context.Context, p aws.Principal, bucket
 
 // DeleteBucket deletes an empty bucket and any incomplete multipart uploads.
 func (s *Service) DeleteBucket(ctx context.Context, p aws.Principal, bucket string) error {
-	b, err := s.bucketFor(ctx, p, bucket, ActionDeleteBucket, "")
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionDeleteBucket, ""))
 	if err != nil {
 		return err
 	}
@@ -264,8 +285,9 @@ type ListBucketsOutput struct {
 
 // ListBuckets lists the caller's buckets in name order.
 func (s *Service) ListBuckets(ctx context.Context, p aws.Principal, in ListBucketsInput) (ListBucketsOutput, error) {
-	if p.IsAnonymous() {
-		return ListBucketsOutput{}, aws.ErrAccessDenied()
+	if _, err := s.authz.Authorize(ctx, authz.Request{Principal: p, Action: ActionListAllMyBuckets,
+		Keys: s.conditionKeys(ctx, access{action: ActionListAllMyBuckets}, "")}); err != nil {
+		return ListBucketsOutput{}, err
 	}
 	prefix := accountBucketPrefix(p.Account)
 	it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
@@ -304,7 +326,7 @@ func (s *Service) ListBuckets(ctx context.Context, p aws.Principal, in ListBucke
 
 // GetBucketVersioning returns "", "Enabled" or "Suspended".
 func (s *Service) GetBucketVersioning(ctx context.Context, p aws.Principal, bucket string) (string, error) {
-	b, err := s.bucketFor(ctx, p, bucket, "s3:GetBucketVersioning", "")
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionGetVersioning, ""))
 	if err != nil {
 		return "", err
 	}
@@ -316,7 +338,7 @@ func (s *Service) PutBucketVersioning(ctx context.Context, p aws.Principal, buck
 	if status != versioningOn && status != versioningOff {
 		return aws.ErrIllegalVersioningConfiguration()
 	}
-	if _, err := s.bucketFor(ctx, p, bucket, "s3:PutBucketVersioning", ""); err != nil {
+	if _, err := s.bucketFor(ctx, p, bucket, on(ActionPutVersioning, "")); err != nil {
 		return err
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {

@@ -105,7 +105,7 @@ func md5Verified(v *Version) bool { return v.SSE == nil }
 
 // GetBucketEncryption returns the bucket's default encryption.
 func (s *Service) GetBucketEncryption(ctx context.Context, p aws.Principal, bucket string) (BucketEncryption, error) {
-	b, err := s.bucketFor(ctx, p, bucket, "s3:GetEncryptionConfiguration", "")
+	b, err := s.bucketFor(ctx, p, bucket, on("s3:GetEncryptionConfiguration", ""))
 	if err != nil {
 		return BucketEncryption{}, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) PutBucketEncryption(ctx context.Context, p aws.Principal, buck
 	if err := validBucketEncryption(enc); err != nil {
 		return err
 	}
-	if _, err := s.bucketFor(ctx, p, bucket, "s3:PutEncryptionConfiguration", ""); err != nil {
+	if _, err := s.bucketFor(ctx, p, bucket, on("s3:PutEncryptionConfiguration", "")); err != nil {
 		return err
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {
@@ -128,7 +128,7 @@ func (s *Service) PutBucketEncryption(ctx context.Context, p aws.Principal, buck
 
 // DeleteBucketEncryption reverts the bucket to the SSE-S3 default.
 func (s *Service) DeleteBucketEncryption(ctx context.Context, p aws.Principal, bucket string) error {
-	if _, err := s.bucketFor(ctx, p, bucket, "s3:PutEncryptionConfiguration", ""); err != nil {
+	if _, err := s.bucketFor(ctx, p, bucket, on("s3:PutEncryptionConfiguration", "")); err != nil {
 		return err
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {

@@ -15,9 +15,6 @@ import (
 // MaxListKeys is the largest page a listing returns, and the default.
 const MaxListKeys = 1000
 
-// ActionListVersions is the action ListObjectVersions authorizes.
-const ActionListVersions = "s3:ListBucketVersions"
-
 // ListObjectsInput is ListObjects' (v1) request. Marker is exclusive: the
 // listing starts after it.
 type ListObjectsInput struct {
@@ -60,7 +57,7 @@ type ListObjectsV2Output struct {
 
 // ListObjects lists a bucket's current objects (ListObjects v1).
 func (s *Service) ListObjects(ctx context.Context, p aws.Principal, in ListObjectsInput) (ListObjectsOutput, error) {
-	if _, err := s.bucketFor(ctx, p, in.Bucket, ActionReadBucket, ""); err != nil {
+	if _, err := s.bucketFor(ctx, p, in.Bucket, listAccess(ActionListBucket, in.Prefix, in.Delimiter, in.MaxKeys)); err != nil {
 		return ListObjectsOutput{}, err
 	}
 	return s.listCurrent(in)
@@ -68,7 +65,7 @@ func (s *Service) ListObjects(ctx context.Context, p aws.Principal, in ListObjec
 
 // ListObjectsV2 lists a bucket's current objects with opaque continuation tokens.
 func (s *Service) ListObjectsV2(ctx context.Context, p aws.Principal, in ListObjectsV2Input) (ListObjectsV2Output, error) {
-	if _, err := s.bucketFor(ctx, p, in.Bucket, ActionReadBucket, ""); err != nil {
+	if _, err := s.bucketFor(ctx, p, in.Bucket, listAccess(ActionListBucket, in.Prefix, in.Delimiter, in.MaxKeys)); err != nil {
 		return ListObjectsV2Output{}, err
 	}
 	marker := in.StartAfter

@@ -43,7 +43,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, p aws.Principal, in Li
 	if err := validVersionMarkers(in); err != nil {
 		return ListObjectVersionsOutput{}, err
 	}
-	if _, err := s.bucketFor(ctx, p, in.Bucket, ActionListVersions, ""); err != nil {
+	if _, err := s.bucketFor(ctx, p, in.Bucket, listAccess(ActionListVersions, in.Prefix, in.Delimiter, in.MaxKeys)); err != nil {
 		return ListObjectVersionsOutput{}, err
 	}
 	var out ListObjectVersionsOutput

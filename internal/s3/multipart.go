@@ -22,14 +22,6 @@ const (
 	MinPartSize int64 = 5 << 20
 )
 
-// Actions of the multipart operations (IAM names) that have no object
-// counterpart; UploadPart and CompleteMultipartUpload are s3:PutObject.
-const (
-	ActionAbortUpload = "s3:AbortMultipartUpload"
-	ActionListUploads = "s3:ListBucketMultipartUploads"
-	ActionListParts   = "s3:ListMultipartUploadParts"
-)
-
 // Checksum types of a multipart upload.
 const (
 	ChecksumComposite  = "COMPOSITE"
@@ -59,7 +51,7 @@ type CreateMultipartUploadOutput struct {
 
 // CreateMultipartUpload starts a multipart upload.
 func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in CreateMultipartUploadInput) (CreateMultipartUploadOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, putAccess(ctx, in.Key, in.Attributes)...)
 	if err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
@@ -214,7 +206,7 @@ func partSegments(parts []*Part) []Segment {
 
 // AbortMultipartUpload discards an upload and its parts.
 func (s *Service) AbortMultipartUpload(ctx context.Context, p aws.Principal, bucket, key, uploadID string) error {
-	b, err := s.bucketFor(ctx, p, bucket, ActionAbortUpload, key)
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionAbortUpload, key))
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ type CompleteMultipartUploadOutput struct {
 // copied; the version, the removal of the upload and of its part records
 // commit in one batch. Data of uploaded but unlisted parts is removed after.
 func (s *Service) CompleteMultipartUpload(ctx context.Context, p aws.Principal, in CompleteMultipartUploadInput) (CompleteMultipartUploadOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, on(ActionPutObject, in.Key))
 	if err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}

@@ -30,7 +30,7 @@ type ListPartsOutput struct {
 
 // ListParts lists an upload's parts after PartNumberMarker.
 func (s *Service) ListParts(ctx context.Context, p aws.Principal, in ListPartsInput) (ListPartsOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionListParts, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, on(ActionListParts, in.Key))
 	if err != nil {
 		return ListPartsOutput{}, err
 	}
@@ -76,7 +76,7 @@ type ListUploadsOutput struct {
 // ListMultipartUploads lists in-progress uploads ordered by key, then by
 // initiation time.
 func (s *Service) ListMultipartUploads(ctx context.Context, p aws.Principal, in ListUploadsInput) (ListUploadsOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionListUploads, "")
+	b, err := s.bucketFor(ctx, p, in.Bucket, listAccess(ActionListUploads, in.Prefix, in.Delimiter, in.MaxUploads))
 	if err != nil {
 		return ListUploadsOutput{}, err
 	}

@@ -53,7 +53,7 @@ func checkPartNumber(n int) error {
 // UploadPart stores one part. Parts of one upload are received in parallel:
 // only the short record update runs under the key's lock.
 func (s *Service) UploadPart(ctx context.Context, p aws.Principal, in UploadPartInput) (UploadPartOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, on(ActionPutObject, in.Key))
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
@@ -161,7 +161,7 @@ type UploadPartCopyInput struct {
 
 // UploadPartCopy stores a part copied from (a range of) an existing object.
 func (s *Service) UploadPartCopy(ctx context.Context, p aws.Principal, in UploadPartCopyInput) (UploadPartOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, on(ActionPutObject, in.Key))
 	if err != nil {
 		return UploadPartOutput{}, err
 	}
@@ -211,7 +211,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, p aws.Principal, in Upload
 // copySourceVersion authorizes the read of the copy source and finds its
 // bucket and the version to copy, applying the copy-source conditions.
 func (s *Service) copySourceVersion(ctx context.Context, p aws.Principal, in UploadPartCopyInput) (*Bucket, *Version, error) {
-	sb, err := s.bucketFor(ctx, p, in.SourceBucket, ActionRead, in.SourceKey)
+	sb, err := s.bucketFor(ctx, p, in.SourceBucket, versioned(ActionGetObject, in.SourceKey, in.SourceVersionID))
 	if err != nil {
 		return nil, nil, err
 	}

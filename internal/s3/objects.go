@@ -50,7 +50,7 @@ func (s *Service) PutObject(ctx context.Context, p aws.Principal, in PutObjectIn
 	if err := s.validatePut(in, v); err != nil {
 		return PutObjectOutput{}, err
 	}
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, putAccess(ctx, in.Key, in.Attributes)...)
 	if err != nil {
 		return PutObjectOutput{}, err
 	}
@@ -208,13 +208,16 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 	if in.Range != "" && in.PartNumber > 0 {
 		return GetObjectOutput{}, aws.ErrRangeAndPartNumber()
 	}
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionRead, in.Key)
+	b, err := s.Bucket(in.Bucket)
 	if err != nil {
 		return GetObjectOutput{}, err
 	}
-	v, err := s.readableVersion(b, in.Key, in.VersionID, methodOf(in.Head))
-	if err != nil {
+	v, lookupErr := s.readableVersion(b, in.Key, in.VersionID, methodOf(in.Head))
+	if err := s.authorizeRead(ctx, p, b, in.Key, in.VersionID, v, lookupErr); err != nil {
 		return GetObjectOutput{}, err
+	}
+	if lookupErr != nil {
+		return GetObjectOutput{}, lookupErr
 	}
 	// SSE-C keys are checked before anything about the object is told;
 	// other modes open their key (a KMS call) only when bytes are sent.

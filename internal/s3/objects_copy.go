@@ -54,11 +54,11 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 	if err := validCopy(in); err != nil {
 		return CopyObjectOutput{}, err
 	}
-	sb, err := s.bucketFor(ctx, p, in.SourceBucket, ActionRead, in.SourceKey)
+	sb, err := s.bucketFor(ctx, p, in.SourceBucket, versioned(ActionGetObject, in.SourceKey, in.SourceVersionID))
 	if err != nil {
 		return CopyObjectOutput{}, err
 	}
-	db, err := s.bucketFor(ctx, p, in.Bucket, ActionWrite, in.Key)
+	db, err := s.bucketFor(ctx, p, in.Bucket, copyAccess(ctx, in)...)
 	if err != nil {
 		return CopyObjectOutput{}, err
 	}

@@ -24,7 +24,7 @@ type DeleteObjectOutput struct {
 // the null version when unversioned, a new delete marker when enabled, a
 // null delete marker when suspended, or one version permanently by id.
 func (s *Service) DeleteObject(ctx context.Context, p aws.Principal, in DeleteObjectInput) (DeleteObjectOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionDelete, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, versioned(ActionDeleteObject, in.Key, in.VersionID))
 	if err != nil {
 		return DeleteObjectOutput{}, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) DeleteObjects(ctx context.Context, p aws.Principal, bucket str
 	res := make([]DeleteResult, 0, len(objs))
 	for _, o := range objs {
 		r := DeleteResult{ObjectIdentifier: o}
-		err := s.authorize(ctx, p, ActionDelete, b, o.Key)
+		err := s.authorize(ctx, p, b, versioned(ActionDeleteObject, o.Key, o.VersionID))
 		if err == nil {
 			r.Output, err = s.deleteObject(b, p, o.Key, o.VersionID)
 		}

@@ -25,13 +25,17 @@ func (s *Service) taggedVersion(b *Bucket, key, versionID, method string) (*Vers
 
 // GetObjectTagging returns a version's tags and the version id to report.
 func (s *Service) GetObjectTagging(ctx context.Context, p aws.Principal, bucket, key, versionID string) ([]Tag, string, error) {
-	b, err := s.bucketFor(ctx, p, bucket, "s3:GetObjectTagging", key)
+	b, err := s.Bucket(bucket)
 	if err != nil {
 		return nil, "", err
 	}
-	v, err := s.taggedVersion(b, key, versionID, http.MethodGet)
-	if err != nil {
+	// Look the version up first: its tags are s3:ExistingObjectTag keys.
+	v, lookupErr := s.taggedVersion(b, key, versionID, http.MethodGet)
+	if err := s.authorize(ctx, p, b, versioned("s3:GetObjectTagging", key, versionID, existingTagKeys(v)...)); err != nil {
 		return nil, "", err
+	}
+	if lookupErr != nil {
+		return nil, "", lookupErr
 	}
 	return v.Tags, shownVersionID(b, v), nil
 }
@@ -51,15 +55,18 @@ func (s *Service) DeleteObjectTagging(ctx context.Context, p aws.Principal, buck
 
 // retag rewrites a version record in place (same seq) with new tags.
 func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versionID, method, action string, tags []Tag) (string, error) {
-	b, err := s.bucketFor(ctx, p, bucket, action, key)
+	b, err := s.Bucket(bucket)
 	if err != nil {
 		return "", err
 	}
 	unlock := s.lock(bucket, key)
 	defer unlock()
-	v, err := s.taggedVersion(b, key, versionID, method)
-	if err != nil {
+	v, lookupErr := s.taggedVersion(b, key, versionID, method)
+	if err := s.authorize(ctx, p, b, versioned(action, key, versionID, append(tagKeys(tags), existingTagKeys(v)...)...)); err != nil {
 		return "", err
+	}
+	if lookupErr != nil {
+		return "", lookupErr
 	}
 	v.Tags = tags
 	batch := s.store.NewBatch()
@@ -93,7 +100,8 @@ type ObjectAttributesOutput struct {
 
 // GetObjectAttributes returns a version's attributes and a page of its parts.
 func (s *Service) GetObjectAttributes(ctx context.Context, p aws.Principal, in ObjectAttributesInput) (ObjectAttributesOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, ActionRead, in.Key)
+	b, err := s.bucketFor(ctx, p, in.Bucket, versioned(ActionGetObject, in.Key, in.VersionID),
+		versioned(ActionGetAttributes, in.Key, in.VersionID))
 	if err != nil {
 		return ObjectAttributesOutput{}, err
 	}

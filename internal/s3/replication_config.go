@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/policy"
 )
 
 // Actions of the replication configuration operations. DeleteBucketReplication
@@ -16,10 +18,9 @@ const (
 )
 
 // replicationBucket loads a bucket and authorizes a replication
-// configuration action on it (the bucket ARN is the resource); the one call
-// to adapt when bucketFor's authorization question changes shape.
+// configuration action on it (the bucket ARN is the resource).
 func (s *Service) replicationBucket(ctx context.Context, p aws.Principal, bucket, action string) (*Bucket, error) {
-	return s.bucketFor(ctx, p, bucket, action, "")
+	return s.bucketFor(ctx, p, bucket, on(action, ""))
 }
 
 // PutBucketReplication validates a ReplicationConfiguration document and
@@ -114,19 +115,20 @@ func (s *Service) ReplicationConfiguration(bucket string) (*replication.Configur
 }
 
 // passRole is the iam:PassRole check of PutBucketReplication: may p hand
-// roleARN to S3? It is the hook the policy engine fills with a real
-// evaluation of iam:PassRole on the role. Until then it allows a well-formed
-// role ARN of the caller's own account and answers AccessDenied for another
-// account's role (IAM never lets a role be passed across accounts). Whether
-// the role exists is not checked, as AWS does not: a missing role makes
-// replication fail later (§2.2 #24).
-func (s *Service) passRole(_ context.Context, p aws.Principal, roleARN string) error {
+// roleARN to S3? It is decided by authz like any IAM action on the role,
+// with iam:PassedToService s3.amazonaws.com; IAM has no resource policies,
+// so a role of another account can never be passed. S3 answers a denial
+// with its plain AccessDenied. Whether the role exists is not checked, as
+// AWS does not: a missing role makes replication fail later (§2.2 #24).
+func (s *Service) passRole(ctx context.Context, p aws.Principal, roleARN string) error {
 	account, ok := replication.RoleAccount(roleARN)
 	if !ok {
 		return nil // Validate reports the malformed ARN
 	}
-	if p.IsAnonymous() || aws.AccountID(account) != p.Account {
+	_, err := s.authz.Authorize(ctx, authz.Request{Principal: p, Action: "iam:PassRole", Resource: roleARN,
+		ResourceAccount: aws.AccountID(account), Keys: policy.ContextOf("iam:PassedToService", "s3.amazonaws.com")})
+	if aws.IsCode(err, "AccessDenied") {
 		return aws.ErrAccessDenied()
 	}
-	return nil
+	return err
 }

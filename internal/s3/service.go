@@ -1,13 +1,13 @@
 package s3
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"sync"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/memo"
@@ -37,6 +37,9 @@ type Service struct {
 	buckets *memo.Table[string, *Bucket]
 	log     *slog.Logger
 	sse     *sse.Service
+	authz   *authz.Authorizer
+	// principalExists checks bucket-policy principals (Config.PrincipalExists).
+	principalExists func(arn string) bool
 	// replicator receives new versions' replication work (SetReplicator).
 	replicator Replicator
 }
@@ -50,6 +53,12 @@ type Config struct {
 	Logger  *slog.Logger
 	// SSE encrypts object bytes at rest; nil stores them in the clear.
 	SSE *sse.Service
+	// Authz decides every request; nil means one without identity
+	// policies (root users and bucket policies only), for unit tests.
+	Authz *authz.Authorizer
+	// PrincipalExists, when set, lets PutBucketPolicy refuse principals
+	// that do not exist ("Invalid principal in policy"), as S3 does.
+	PrincipalExists func(arn string) bool
 }
 
 // New builds the S3 service.
@@ -60,8 +69,11 @@ func New(c Config) *Service {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Authz == nil {
+		c.Authz = authz.New(authz.Config{Clock: c.Clock, Logger: c.Logger})
+	}
 	s := &Service{store: c.Store, blobs: c.Blobs, clock: c.Clock, regions: map[string]bool{}, log: c.Logger, sse: c.SSE,
-		buckets: memo.New[string, *Bucket](bucketCacheLimit)}
+		buckets: memo.New[string, *Bucket](bucketCacheLimit), authz: c.Authz, principalExists: c.PrincipalExists}
 	s.seq.clock = c.Clock
 	for _, r := range c.Regions {
 		s.regions[r] = true
@@ -82,28 +94,6 @@ func (s *Service) lock(bucket, key string) func() {
 	m := &s.locks[h.Sum32()%uint32(len(s.locks))]
 	m.Lock()
 	return m.Unlock
-}
-
-// Actions named by the owner-only check; the policy engine replaces that
-// check and uses the same names.
-const (
-	ActionCreateBucket = "s3:CreateBucket"
-	ActionReadBucket   = "s3:ListBucket"
-	ActionWriteBucket  = "s3:PutBucketConfiguration"
-	ActionDeleteBucket = "s3:DeleteBucket"
-	ActionRead         = "s3:GetObject"
-	ActionWrite        = "s3:PutObject"
-	ActionDelete       = "s3:DeleteObject"
-)
-
-// authorize is the one place that decides whether p may perform action on
-// bucket b (and key). For now: principals of the bucket-owning account may
-// act on it; everyone else, anonymous included, gets AccessDenied.
-func (s *Service) authorize(_ context.Context, p aws.Principal, action string, b *Bucket, key string) error {
-	if p.IsAnonymous() || b == nil || p.Account != b.Account {
-		return aws.ErrAccessDenied()
-	}
-	return nil
 }
 
 // Bucket returns a bucket's record or NoSuchBucket. It does not authorize:
@@ -128,18 +118,6 @@ func (s *Service) Bucket(name string) (*Bucket, error) {
 	cp := b
 	s.buckets.Put(name, &cp, gen)
 	return &b, nil
-}
-
-// bucketFor loads a bucket and authorizes action on it.
-func (s *Service) bucketFor(ctx context.Context, p aws.Principal, name, action, key string) (*Bucket, error) {
-	b, err := s.Bucket(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(ctx, p, action, b, key); err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // commit commits a batch, mapping a storage failure to InternalError.

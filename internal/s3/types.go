@@ -58,6 +58,8 @@ type Bucket struct {
 	// Encryption is the default encryption (PutBucketEncryption); nil means
 	// S3's default, SSE-S3.
 	Encryption *BucketEncryption `json:"encryption,omitempty"`
+	// Policy is the bucket policy as put (validated), "" when none.
+	Policy string `json:"policy,omitempty"`
 	// Replication is the bucket's replication configuration, nil when it has
 	// none. It is shared by cached copies of the record: replace, never modify.
 	Replication *replication.Configuration `json:"replication,omitempty"`

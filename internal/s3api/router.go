@@ -96,6 +96,7 @@ func (a *API) bucketAndKey(r *http.Request) (bucket, key string, err error) {
 
 // Serve handles one authenticated S3 request.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, auth Auth, reqID, hostID string) {
+	r = r.WithContext(s3.WithHeaderKeys(r.Context(), headerKeys(r.Header)))
 	rq := &Request{W: w, R: r, Auth: auth, ReqID: reqID, HostID: hostID, Headers: w.Header(), Query: r.URL.Query()}
 	rq.Region = auth.Region
 	if rq.Region == "" {

@@ -31,8 +31,9 @@ type TrustRequest struct {
 // TrustEvaluator decides whether a caller may assume a role: the role's trust
 // policy and (for AWS principals) the caller's own identity policies. It
 // returns nil to allow or the error to send (normally ErrAssumeDenied).
-// STS calls it at exactly one point. The policy engine provides the real one;
-// NamesCaller is the interim rule.
+// STS calls it at exactly one point. internal/authz provides the real one
+// (the composition root wires it); NamesCaller is the default of a bare
+// Service.
 type TrustEvaluator interface {
 	AllowAssumeRole(ctx context.Context, req TrustRequest) error
 }

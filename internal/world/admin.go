@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/ferrystore/ferry/internal/iam"
 )
@@ -29,6 +30,8 @@ func (a *adminAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusOK, list)
 	case r.URL.Path == "/_ferry/admin/accounts" && r.Method == http.MethodPost:
 		a.createAccount(rw, r)
+	case r.URL.Path == "/_ferry/admin/decisions" && r.Method == http.MethodGet:
+		a.decisions(rw, r)
 	default:
 		jsonError(rw, http.StatusNotFound, "no such admin endpoint")
 	}
@@ -61,6 +64,32 @@ func (a *adminAPI) createAccount(rw http.ResponseWriter, r *http.Request) {
 		a.w.Config.Logger.Warn("could not rewrite client files", "err", err)
 	}
 	writeJSON(rw, http.StatusCreated, AccountSummary{ID: acct.ID, Name: acct.Name, Profile: ProfileName(acct.Name), AccessKeyID: key.ID, SecretAccessKey: key.Secret})
+}
+
+// Decision is one recent authorization decision as the admin API shows it.
+type Decision struct {
+	Time        time.Time `json:"time"`
+	RequestID   string    `json:"requestId,omitempty"`
+	Allowed     bool      `json:"allowed"`
+	Principal   string    `json:"principal"`
+	Action      string    `json:"action"`
+	Resource    string    `json:"resource,omitempty"`
+	Explanation string    `json:"explanation"`
+	// Suggestions are statements that would allow an implicitly denied request.
+	Suggestions []string `json:"suggestions,omitempty"`
+}
+
+// decisions lists the latest authorization decisions, newest first
+// (?denied=true for denials only).
+func (a *adminAPI) decisions(rw http.ResponseWriter, r *http.Request) {
+	entries := a.w.Authz.Recent(r.URL.Query().Get("denied") == "true")
+	out := make([]Decision, 0, len(entries))
+	for _, e := range entries {
+		d := e.Decision
+		out = append(out, Decision{Time: e.Time, RequestID: e.RequestID, Allowed: d.Allowed, Principal: d.Request.Principal.Display(),
+			Action: d.Request.Action, Resource: d.Request.Resource, Explanation: d.Explain(), Suggestions: d.MissingStatements()})
+	}
+	writeJSON(rw, http.StatusOK, out)
 }
 
 func writeJSON(rw http.ResponseWriter, status int, v any) {

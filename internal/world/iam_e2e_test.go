@@ -89,6 +89,11 @@ func TestIAMUsersAndKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := static(*key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, "")
+	// A user may do only what its policies allow, reading itself included.
+	self := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","s3:CreateBucket"],"Resource":"*"}]}`
+	if _, err := a.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("self"), PolicyDocument: aws.String(self)}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The user's key signs IAM, STS and S3 requests, in any region.
 	me, err := e.iam(alice).GetUser(ctx, &iam.GetUserInput{})
@@ -177,6 +182,13 @@ func TestAssumeRoleAcrossAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob := e.sts(static(*bk.AccessKey.AccessKeyId, *bk.AccessKey.SecretAccessKey, ""), "us-west-2")
+	// Across accounts the trust policy and bob's own policies must both allow.
+	_, err = bob.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("replicator")})
+	wantAPIError(t, err, "AccessDenied", "User: arn:aws:iam::"+e.acct["b"]+":user/bob is not authorized to perform: sts:AssumeRole on resource: "+*role.Role.Arn)
+	assume := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + *role.Role.Arn + `"}]}`
+	if _, err := b.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("assume"), PolicyDocument: aws.String(assume)}); err != nil {
+		t.Fatal(err)
+	}
 	out, err := bob.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("replicator"), DurationSeconds: aws.Int32(900)})
 	if err != nil {
 		t.Fatal(err)

@@ -17,8 +17,8 @@ type ReplicationConfig struct {
 	Lease        time.Duration
 	Backoff      time.Duration
 	MaxBackoff   time.Duration
-	// Authorizer replaces the interim replication.OwnerAuthorizer (tests,
-	// and internal/authz once it is wired).
+	// Authorizer decides the hops; nil means internal/authz through
+	// s3.Service.Decide (tests may substitute their own).
 	Authorizer replication.Authorizer
 	// Disabled builds the engine but does not start its workers.
 	Disabled bool
@@ -29,9 +29,15 @@ type ReplicationConfig struct {
 // and registers its metrics; Open starts it, Close stops it.
 func (w *World) openReplication() {
 	rc := w.Config.Replication
+	authorizer := rc.Authorizer
+	if authorizer == nil {
+		// Every hop as the role session through authz: role policies,
+		// boundary and session policy against the bucket's policy.
+		authorizer = replication.PolicyAuthorizer{Decide: w.S3.Decide}
+	}
 	w.Replication = replication.New(replication.Config{
 		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3,
-		Assumer: serviceAssumer{w.STS}, Authorizer: rc.Authorizer,
+		Assumer: serviceAssumer{w.STS}, Authorizer: authorizer,
 		Workers: rc.Workers, PollInterval: rc.PollInterval, Lease: rc.Lease,
 		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
 	})

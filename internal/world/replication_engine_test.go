@@ -47,20 +47,6 @@ func startReplicationEnv(t *testing.T, rc ReplicationConfig) *env {
 	return e
 }
 
-// bucketPolicyGrant stands in for account B's bucket policy on bucket
-// until internal/authz evaluates bucket policies: it allows the role the
-// replicate actions on the bucket's objects, and defers to the interim
-// rule (same account only) for everything else.
-type bucketPolicyGrant struct{ roleName, bucket string }
-
-func (g bucketPolicyGrant) Authorize(ctx context.Context, req replication.AccessRequest) (replication.Decision, error) {
-	if strings.HasSuffix(req.Principal.RoleARN, ":role/"+g.roleName) && strings.HasPrefix(req.Resource, "arn:aws:s3:::"+g.bucket+"/") &&
-		strings.HasPrefix(req.Action, "s3:Replicate") {
-		return replication.Decision{Allowed: true, Explanation: "test bucket policy of " + g.bucket}, nil
-	}
-	return replication.OwnerAuthorizer{}.Authorize(ctx, req)
-}
-
 // TestReplicationEndToEnd: account A replicates from us-east-1 to account
 // B's buckets in us-west-2 through a role trusted by s3.amazonaws.com.
 // Objects under ok/ go to a bucket whose policy grants the role: they
@@ -71,8 +57,7 @@ func (g bucketPolicyGrant) Authorize(ctx context.Context, req replication.Access
 // not trust s3.amazonaws.com fails with AssumeRoleNotPermitted (28).
 func TestReplicationEndToEnd(t *testing.T) {
 	e := startReplicationEnv(t, ReplicationConfig{Workers: 2, PollInterval: 20 * time.Millisecond,
-		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
-		Authorizer: bucketPolicyGrant{roleName: "s3-replication", bucket: "e2e-repl-ok"}})
+		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
 	defer e.stop()
 	ctx := e.ctx
 	a, b := e.s3("a", "us-east-1"), e.s3("b", "us-west-2")
@@ -102,6 +87,15 @@ func TestReplicationEndToEnd(t *testing.T) {
 	create(a, "e2e-repl-src", "us-east-1")
 	create(b, "e2e-repl-ok", "us-west-2")
 	create(b, "e2e-repl-no", "us-west-2")
+	// The role may replicate to both destinations; only e2e-repl-ok's
+	// owner (account B) grants it in a bucket policy: across accounts both
+	// sides must allow.
+	putReplicationRolePolicy(t, iamA, "s3-replication", "e2e-repl-src", "e2e-repl-*")
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + role + `"},
+		"Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":"arn:aws:s3:::e2e-repl-ok/*"}]}`
+	if _, err := b.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("e2e-repl-ok"), Policy: aws.String(grant)}); err != nil {
+		t.Fatal(err)
+	}
 	rule := func(id string, prio int32, prefix, dst string) types.ReplicationRule {
 		return types.ReplicationRule{ID: aws.String(id), Priority: aws.Int32(prio), Status: types.ReplicationRuleStatusEnabled,
 			Filter:                  &types.ReplicationRuleFilter{Prefix: aws.String(prefix)},

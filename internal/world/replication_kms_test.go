@@ -38,6 +38,7 @@ func TestReplicationEncryption(t *testing.T) {
 	if _, err := iamA.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("s3-replication"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
 		t.Fatal(err)
 	}
+	putReplicationRolePolicy(t, iamA, "s3-replication", "enc-src", "enc-dst")
 	newKey := func(region string) string {
 		out, err := e.kms("a", region).CreateKey(ctx, &kms.CreateKeyInput{})
 		if err != nil {

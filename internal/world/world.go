@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/httpd"
@@ -56,11 +57,13 @@ type World struct {
 	Store  meta.Store
 	Blobs  *blob.Store
 	IAM    *iam.Service
-	KMS    *kms.Service
-	SSE    *sse.Service
-	STS    *sts.Service
-	S3     *s3.Service
-	HTTP   *httpd.Server
+	// Authz decides every request; Recent shows its last decisions.
+	Authz *authz.Authorizer
+	STS   *sts.Service
+	KMS   *kms.Service
+	SSE   *sse.Service
+	S3    *s3.Service
+	HTTP  *httpd.Server
 	// Replication is the replication engine, running from Open to Close.
 	Replication *replication.Engine
 }
@@ -94,12 +97,17 @@ func Open(cfg Config) (*World, error) {
 		w.Close()
 		return nil, err
 	}
-	// IAM and STS are global: one service each for every region, with the
-	// interim authorization seams (iam.OwnerOnly, iam.BasicValidator,
-	// sts.NamesCaller) until the policy engine fills them.
-	w.IAM = iam.NewService(iam.Config{Store: w.Store, Clock: cfg.Clock})
-	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM})
-	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger, SSE: w.SSE})
+	// One Authorizer decides for every service. IAM and STS are global: one
+	// service each for every region; they are also where the Authorizer
+	// finds identity policies, tags and sessions.
+	ids := &authz.Identities{}
+	w.Authz = authz.New(authz.Config{Source: ids, Clock: cfg.Clock, Logger: cfg.Logger})
+	var validator authz.Validator
+	w.IAM = iam.NewService(iam.Config{Store: w.Store, Clock: cfg.Clock, Authorizer: w.Authz.IAM(), ValidatePolicy: validator.Validate})
+	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM, Trust: w.Authz.Trust(), ValidatePolicy: validator.ValidateSession})
+	ids.IAM, ids.STS = w.IAM, w.STS
+	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger,
+		SSE: w.SSE, Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
 	w.HTTP = &httpd.Server{
 		Auth:  authenticator(verifier),

@@ -17,12 +17,18 @@ $A iam create-user --user-name alice --path /eng/ >/dev/null
 read -r AK SK < <($A iam create-access-key --user-name alice --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
 alice() { AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url "$ENDPOINT" "$@"; }
 expect_eq "$(alice sts get-caller-identity --query Arn --output text)" "arn:aws:iam::$ACCT_A:user/eng/alice" "alice's identity"
+expect_error AccessDenied alice iam get-user
+cat >"$WORK/self.json" <<JSON
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:ListAccessKeys"],"Resource":"arn:aws:iam::$ACCT_A:user/eng/alice"}]}
+JSON
+$A iam put-user-policy --user-name alice --policy-name self --policy-document "file://$WORK/self.json"
 expect_eq "$(alice iam get-user --query User.UserName --output text)" "alice" "get-user as alice"
 expect_eq "$($A iam list-users --query 'Users[].UserName' --output text)" "alice" "list-users"
 expect_eq "$($A iam list-users --region eu-west-1 --query 'length(Users)' --output text)" "1" "IAM is global"
 expect_error EntityAlreadyExists $A iam create-user --user-name alice
 expect_error NoSuchEntity $A iam get-user --user-name nobody
 expect_error DeleteConflict $A iam delete-user --user-name alice
+expect_error AccessDenied alice iam list-users
 
 step "an inactive key no longer authenticates"
 $A iam update-access-key --user-name alice --access-key-id "$AK" --status Inactive
@@ -71,6 +77,11 @@ $B iam create-user --user-name bob >/dev/null
 read -r BK BS < <($B iam create-access-key --user-name bob --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
 bob() { AWS_ACCESS_KEY_ID=$BK AWS_SECRET_ACCESS_KEY=$BS AWS_DEFAULT_REGION=us-west-2 aws --endpoint-url "$ENDPOINT" "$@"; }
 expect_error ValidationError bob sts assume-role --role-arn "$ROLE_ARN" --role-session-name 'bad:name'
+expect_error AccessDenied bob sts assume-role --role-arn "$ROLE_ARN" --role-session-name deploy
+cat >"$WORK/assume.json" <<JSON
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"$ROLE_ARN"}]}
+JSON
+$B iam put-user-policy --user-name bob --policy-name assume --policy-document "file://$WORK/assume.json"
 expect_error ValidationError bob sts assume-role --role-arn "$ROLE_ARN" --role-session-name long --duration-seconds 10800
 read -r SAK SSK STOK < <(bob sts assume-role --role-arn "$ROLE_ARN" --role-session-name deploy \
   --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)

@@ -29,6 +29,11 @@ settle() {
 step "role, keys and versioned buckets"
 $A iam create-role --role-name s3-replication --assume-role-policy-document \
   '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+# The role's permission policy, as AWS documents it for replication (§8.2).
+$A iam put-role-policy --role-name s3-replication --policy-name replication --policy-document '{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["s3:GetReplicationConfiguration","s3:ListBucket"],"Resource":"arn:aws:s3:::live-src"},
+  {"Effect":"Allow","Action":["s3:GetObjectVersionForReplication","s3:GetObjectVersionAcl","s3:GetObjectVersionTagging"],"Resource":"arn:aws:s3:::live-src/*"},
+  {"Effect":"Allow","Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":["arn:aws:s3:::live-dst/*","arn:aws:s3:::live-other/*"]}]}'
 ks=$($A kms create-key --region us-east-1 --query KeyMetadata.Arn --output text)
 kd=$($A kms create-key --region us-west-2 --query KeyMetadata.Arn --output text)
 $A s3api create-bucket --bucket live-src >/dev/null
@@ -79,4 +84,10 @@ $A s3api put-object --bucket live-src --key Other/c.txt --body "$WORK/a.txt" >/d
 expect_eq "$(settle Other/c.txt)" "FAILED" "cross-account status"
 curl -fsS "$ENDPOINT/_ferry/metrics" | grep -q 'ferry_replication_operations_failed_total{destination_bucket="live-other",rule_id="other",source_bucket="live-src"} 1' ||
   fail "failed replication not counted"
+step "once account b's bucket policy grants the role, the next object completes"
+$B s3api put-bucket-policy --bucket live-other --region us-west-2 --policy '{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::'"$ACCT_A"':role/s3-replication"},
+   "Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":"arn:aws:s3:::live-other/*"}]}'
+$A s3api put-object --bucket live-src --key Other/d.txt --body "$WORK/a.txt" >/dev/null
+expect_eq "$(settle Other/d.txt)" "COMPLETED" "cross-account status with the grant"
 echo "replication: ok"
