@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
 )
 
@@ -70,6 +71,9 @@ type Service struct {
 	writeMu  sync.Mutex // serialises read-modify-write of users, roles and policies
 	// generation counts entity writes (see Generation).
 	generation atomic.Uint64
+	// keys caches access keys by id: every request looks its key up. Any
+	// IAM write clears it (see commit).
+	keys *memo.Table[string, AccessKey]
 }
 
 // Config holds what a Service is built from.
@@ -84,7 +88,8 @@ type Config struct {
 
 // NewService returns the identity service.
 func NewService(cfg Config) *Service {
-	s := &Service{store: cfg.Store, clock: cfg.Clock, authz: cfg.Authorizer, validate: cfg.ValidatePolicy}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, authz: cfg.Authorizer, validate: cfg.ValidatePolicy,
+		keys: memo.New[string, AccessKey](keyCacheLimit)}
 	if s.clock == nil {
 		s.clock = aws.SystemClock{}
 	}
@@ -188,7 +193,10 @@ func (s *Service) Accounts() ([]Account, error) {
 
 // AccessKey returns an access key by id.
 func (s *Service) AccessKey(id string) (AccessKey, error) {
-	var k AccessKey
+	k, gen, ok := s.keys.Get(id)
+	if ok {
+		return k, nil
+	}
 	raw, err := s.store.Get(accessKeyKey(id))
 	if errors.Is(err, meta.ErrNotFound) {
 		return k, ErrNoSuchKey
@@ -196,8 +204,15 @@ func (s *Service) AccessKey(id string) (AccessKey, error) {
 	if err != nil {
 		return k, fmt.Errorf("iam: get access key: %w", err)
 	}
-	return k, json.Unmarshal(raw, &k)
+	if err := json.Unmarshal(raw, &k); err != nil {
+		return AccessKey{}, fmt.Errorf("iam: decode access key %s: %w", id, err)
+	}
+	s.keys.Put(id, k, gen)
+	return k, nil
 }
+
+// keyCacheLimit bounds the access key cache.
+const keyCacheLimit = 10000
 
 // Principal returns the identity an access key signs as.
 func (k AccessKey) Principal() aws.Principal {

@@ -165,6 +165,7 @@ func (s *Service) commit(records map[string]any) error {
 	}
 	err := b.Commit()
 	s.generation.Add(1) // after the write, even a failed one: readers reload
+	s.keys.Clear()
 	if err != nil {
 		return aws.Internal(fmt.Errorf("iam: commit: %w", err))
 	}

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -104,6 +105,9 @@ func TestUsersAndKeys(t *testing.T) {
 		if _, err := svc.DeleteAccessKey(ctx, rootA, &sdk.DeleteAccessKeyInput{UserName: s("alice"), AccessKeyId: s(id)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := svc.AccessKey(ids[0]); !errors.Is(err, ErrNoSuchKey) { // looked up (and cached) above
+		t.Fatalf("deleted key still found: %v", err)
 	}
 	if _, err := svc.PutUserPolicy(ctx, rootA, &sdk.PutUserPolicyInput{UserName: s("alice"), PolicyName: s("read"), PolicyDocument: s(s3Read)}); err != nil {
 		t.Fatal(err)
