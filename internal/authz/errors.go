@@ -17,6 +17,9 @@ func deniedError(req Request, d policy.Decision) *aws.Error {
 	switch strings.ToLower(service) {
 	case "s3":
 		return s3Denied(req, d)
+	case "kms":
+		// KMS answers 400 and does not quote the key ARN.
+		return aws.New("AccessDeniedException", http.StatusBadRequest, d.AccessDeniedMessage(false))
 	case "iam":
 		return iam.ErrAccessDeniedBecause(req.Principal, req.Action, req.Resource, d.DenialReason())
 	case "sts":

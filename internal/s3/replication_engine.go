@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/kms"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/sse"
@@ -181,6 +182,7 @@ func (s *Service) ReplicationBucket(_ context.Context, name string) (replication
 // KMS called as session via s3.<destination region>.amazonaws.com. It keeps
 // the source's ETag whatever its encryption ([Inf], spec §13).
 func (s *Service) WriteReplica(ctx context.Context, session aws.Principal, bucket string, r *replication.ObjectVersion, body io.Reader) error {
+	ctx = kms.WithReplicaWrite(ctx)
 	b, err := s.Bucket(bucket)
 	if aws.IsCode(err, "NoSuchBucket") {
 		return fmt.Errorf("%w: %s", replication.ErrBucketNotFound, bucket)

@@ -47,6 +47,15 @@ func TestReplicationEncryption(t *testing.T) {
 		return aws.ToString(out.KeyMetadata.Arn)
 	}
 	ks, kd, kx := newKey("us-east-1"), newKey("us-west-2"), newKey("us-west-2")
+	// The keys keep their default policy (the account root: IAM decides), so
+	// the role needs KMS in its own policy, through S3 only, as AWS documents.
+	kmsDoc := `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"kms:Decrypt","Resource":"` + ks + `","Condition":{"StringLike":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}},
+		{"Effect":"Allow","Action":["kms:Encrypt","kms:GenerateDataKey"],"Resource":["` + kd + `","` + kx + `","` + ks + `"],"Condition":{"StringLike":{"kms:ViaService":"s3.*.amazonaws.com"}}}]}`
+	if _, err := iamA.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("s3-replication"),
+		PolicyName: aws.String("kms"), PolicyDocument: aws.String(kmsDoc)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.kms("a", "us-west-2").DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(kx)}); err != nil {
 		t.Fatal(err)
 	}

@@ -106,6 +106,7 @@ func Open(cfg Config) (*World, error) {
 	w.IAM = iam.NewService(iam.Config{Store: w.Store, Clock: cfg.Clock, Authorizer: w.Authz.IAM(), ValidatePolicy: validator.Validate})
 	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM, Trust: w.Authz.Trust(), ValidatePolicy: validator.ValidateSession})
 	ids.IAM, ids.STS = w.IAM, w.STS
+	w.KMS.SetAuthorizer(w.Authz.KMS())
 	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger,
 		SSE: w.SSE, Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}

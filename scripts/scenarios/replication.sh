@@ -36,6 +36,11 @@ $A iam put-role-policy --role-name s3-replication --policy-name replication --po
   {"Effect":"Allow","Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":["arn:aws:s3:::live-dst/*","arn:aws:s3:::live-other/*"]}]}'
 ks=$($A kms create-key --region us-east-1 --query KeyMetadata.Arn --output text)
 kd=$($A kms create-key --region us-west-2 --query KeyMetadata.Arn --output text)
+# The keys keep their default policy (the account decides through IAM), so the
+# role needs KMS in its own policy, through S3 only, as AWS documents.
+$A iam put-role-policy --role-name s3-replication --policy-name kms --policy-document '{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":"kms:Decrypt","Resource":"'"$ks"'","Condition":{"StringLike":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}},
+  {"Effect":"Allow","Action":"kms:Encrypt","Resource":"'"$kd"'","Condition":{"StringLike":{"kms:ViaService":"s3.us-west-2.amazonaws.com"}}}]}'
 $A s3api create-bucket --bucket live-src >/dev/null
 $A s3api create-bucket --bucket live-dst --region us-west-2 --create-bucket-configuration LocationConstraint=us-west-2 >/dev/null
 $B s3api create-bucket --bucket live-other --region us-west-2 --create-bucket-configuration LocationConstraint=us-west-2 >/dev/null
