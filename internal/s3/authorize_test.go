@@ -90,7 +90,12 @@ func TestOperationActions(t *testing.T) {
 		{"CopyObject", func(s *Service) error {
 			_, err := s.CopyObject(ctx, owner, CopyObjectInput{SourceBucket: "bkt", SourceKey: "k", Bucket: "bkt", Key: "copy", MetadataDirective: "REPLACE"})
 			return err
-		}, []want{{"s3:GetObject", obj, nil}, {"s3:PutObject", "arn:aws:s3:::bkt/copy", []string{"s3:x-amz-copy-source=bkt/k", "s3:x-amz-metadata-directive=REPLACE"}}}},
+		}, []want{{"s3:GetObject", obj, nil}, {"s3:PutObject", "arn:aws:s3:::bkt/copy", []string{"s3:x-amz-copy-source=bkt/k", "s3:x-amz-metadata-directive=REPLACE"}},
+			{"s3:GetObjectTagging", obj, []string{"s3:ExistingObjectTag/t=v"}}}},
+		{"CopyObject replacing the tags", func(s *Service) error {
+			_, err := s.CopyObject(ctx, owner, CopyObjectInput{SourceBucket: "bkt", SourceKey: "k", Bucket: "bkt", Key: "copy", TaggingDirective: "REPLACE"})
+			return err
+		}, []want{{"s3:GetObject", obj, nil}, {"s3:PutObject", "arn:aws:s3:::bkt/copy", []string{"s3:x-amz-copy-source=bkt/k"}}}},
 		{"DeleteObjects", func(s *Service) error {
 			_, err := s.DeleteObjects(ctx, owner, "bkt", []ObjectIdentifier{{Key: "k"}, {Key: "j", VersionID: "null"}})
 			return err

@@ -66,6 +66,12 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 	if err != nil {
 		return CopyObjectOutput{}, err
 	}
+	if in.TaggingDirective != DirectiveReplace && len(src.Tags) > 0 {
+		// Copying the source's tags reads them: s3:GetObject(Version)Tagging.
+		if err := s.authorize(ctx, p, sb, versioned("s3:GetObjectTagging", in.SourceKey, in.SourceVersionID, existingTagKeys(src)...)); err != nil {
+			return CopyObjectOutput{}, err
+		}
+	}
 	v := &Version{Key: in.Key, Owner: p.Account}
 	if err := copyAttributes(in, src, v); err != nil {
 		return CopyObjectOutput{}, err
