@@ -112,11 +112,24 @@ func New(c Config) *Authorizer {
 // STS's "User: … is not authorized to perform: …"). A failure to gather
 // the principal's policies is an InternalError.
 func (a *Authorizer) Authorize(ctx context.Context, req Request) (policy.Decision, error) {
+	d, err := a.decide(ctx, req)
+	if err != nil {
+		return d, err
+	}
+	return a.conclude(ctx, req, d)
+}
+
+// decide evaluates req without recording the decision.
+func (a *Authorizer) decide(ctx context.Context, req Request) (policy.Decision, error) {
 	preq, set, err := a.build(ctx, req)
 	if err != nil {
 		return policy.Decision{}, aws.Internal(fmt.Errorf("authz: %s for %s: %w", req.Action, req.Principal.ARN, err))
 	}
-	d := policy.Evaluate(preq, set)
+	return policy.Evaluate(preq, set), nil
+}
+
+// conclude records a decision and returns the service's error for a denial.
+func (a *Authorizer) conclude(ctx context.Context, req Request, d policy.Decision) (policy.Decision, error) {
 	a.record(ctx, d)
 	if d.Allowed {
 		return d, nil

@@ -23,16 +23,21 @@ func (s kmsSeam) AuthorizeKMS(ctx context.Context, p aws.Principal, action strin
 	if err != nil {
 		return err
 	}
-	_, err = s.a.Authorize(ctx, req)
-	if err != nil && action == kms.ActionGenerateDataKey && kms.ReplicaWrite(ctx) {
-		// A replica's data key: kms:Encrypt on the replica key allows it too.
-		alt, altErr := s.request(ctx, p, kms.ActionEncrypt, k)
-		if altErr == nil {
-			if _, altErr = s.a.Authorize(ctx, alt); altErr == nil {
-				return nil
+	d, err := s.a.decide(ctx, req)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed && action == kms.ActionGenerateDataKey && kms.ReplicaWrite(ctx) {
+		// A replica's data key: kms:Encrypt on the replica key allows it too
+		// (only the decision that counts is recorded).
+		if alt, altErr := s.request(ctx, p, kms.ActionEncrypt, k); altErr == nil {
+			if ad, altErr := s.a.decide(ctx, alt); altErr == nil && ad.Allowed {
+				_, err = s.a.conclude(ctx, alt, ad)
+				return err
 			}
 		}
 	}
+	_, err = s.a.conclude(ctx, req, d)
 	return err
 }
 
