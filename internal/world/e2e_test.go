@@ -38,7 +38,17 @@ type env struct {
 
 func startEnv(t *testing.T, dir string, useTLS bool) *env {
 	t.Helper()
-	w, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Domains: []string{"s3.test"}})
+	return startEnvWith(t, Config{DataDir: dir}, useTLS)
+}
+
+// startEnvWith starts a bootstrapped world built from cfg (quiet logs and
+// the test domain filled in) behind an HTTP or HTTPS test server.
+func startEnvWith(t *testing.T, cfg Config, useTLS bool) *env {
+	t.Helper()
+	dir := cfg.DataDir
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Domains = []string{"s3.test"}
+	w, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

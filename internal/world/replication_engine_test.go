@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,35 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	ferryiam "github.com/ferrystore/ferry/internal/iam"
 	"github.com/ferrystore/ferry/internal/replication"
 )
 
 // startReplicationEnv is startEnv with a tuned replication engine.
 func startReplicationEnv(t *testing.T, rc ReplicationConfig) *env {
 	t.Helper()
-	w, err := Open(Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Domains: []string{"s3.test"}, Replication: rc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Bootstrap(); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, w: w, ctx: context.Background(), keys: map[string]ferryiam.AccessKey{}, client: map[string]*s3.Client{}}
-	e.srv = httptest.NewServer(w.HTTP)
-	accts, err := w.IAM.Accounts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range accts {
-		k, err := w.IAM.RootKey(a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.keys[a.Name] = k
-	}
-	return e
+	return startEnvWith(t, Config{DataDir: t.TempDir(), Replication: rc}, false)
 }
 
 // TestReplicationEndToEnd: account A replicates from us-east-1 to account
