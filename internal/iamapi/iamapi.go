@@ -84,10 +84,6 @@ func New(svc *iam.Service, log *slog.Logger) *API {
 // Serve answers an authenticated IAM request (body is the verified body)
 // and returns the action.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) string {
-	if p.IsAnonymous() {
-		a.q.WriteError(w, query.ErrMissingAuthentication(), query.NewRequestID())
-		return ""
-	}
 	return a.q.Serve(w, r, p, body)
 }
 

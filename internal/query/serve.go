@@ -44,9 +44,14 @@ type API struct {
 }
 
 // Serve answers a request whose signature has been verified (body is the
-// verified request body) and returns the action it named, if known.
+// verified request body) and returns the action it named, if known. IAM and
+// STS take no anonymous calls: MissingAuthenticationToken.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, body io.Reader) string {
 	reqID := NewRequestID()
+	if p.IsAnonymous() {
+		a.WriteError(w, ErrMissingAuthentication(), reqID)
+		return ""
+	}
 	params, err := Params(r, body)
 	if err != nil {
 		a.WriteError(w, err, reqID)
