@@ -18,8 +18,7 @@ func deniedError(req Request, d policy.Decision) *aws.Error {
 	case "s3":
 		return s3Denied(req, d)
 	case "kms":
-		// KMS answers 400 and does not quote the key ARN.
-		return aws.New("AccessDeniedException", http.StatusBadRequest, d.AccessDeniedMessage(false))
+		return aws.ErrKMSAccessDeniedBecause(d.Request.Principal.Display(), req.Action, d.Request.Resource, d.DenialReason())
 	case "iam":
 		return iam.ErrAccessDeniedBecause(req.Principal, req.Action, req.Resource, d.DenialReason())
 	case "sts":

@@ -159,7 +159,19 @@ func ErrKMSUnsupported(keyARN, operation string) *Error {
 // ErrKMSAccessDenied: the caller may not perform action (e.g. "kms:Decrypt")
 // on the key. KMS does not quote the key ARN, and answers 400.
 func ErrKMSAccessDenied(principalARN, action, keyARN string) *Error {
-	return Newf("AccessDeniedException", 400, "User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action", principalARN, action, keyARN, action)
+	return ErrKMSAccessDeniedBecause(principalARN, action, keyARN, "because no resource-based policy allows the "+action+" action")
+}
+
+// ErrKMSAccessDeniedBecause is KMS's AccessDeniedException with the policy
+// engine's reason ("because no identity-based policy allows …", "with an
+// explicit deny in a resource-based policy"). keyARN is "" for calls
+// without a key.
+func ErrKMSAccessDeniedBecause(principalARN, action, keyARN, reason string) *Error {
+	res := ""
+	if keyARN != "" {
+		res = " on resource: " + keyARN
+	}
+	return Newf("AccessDeniedException", 400, "User: %s is not authorized to perform: %s%s %s", principalARN, action, res, reason)
 }
 
 // ErrKMSGrantNotFound: a grant id that names no grant of the key (Inf).
