@@ -92,9 +92,7 @@ func (a *API) WriteError(w http.ResponseWriter, err error, reqID string) {
 }
 
 func (a *API) write(w http.ResponseWriter, status int, body []byte, reqID string) {
-	h := w.Header()
-	h.Del("x-amz-request-id")
-	h.Del("x-amz-id-2")
+	h := w.Header() // httpd has already dropped S3's request headers
 	h.Set("x-amzn-RequestId", reqID)
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
