@@ -54,8 +54,11 @@ type Server struct {
 	// IAM and STS are global: they answer in every region.
 	IAM, STS QueryService
 	// Clock words clock-skew errors of the Query services (nil: system clock).
-	Clock    aws.Clock
-	Admin    http.Handler // served under /_ferry/admin/ for the admin principal
+	Clock aws.Clock
+	Admin http.Handler // served under /_ferry/admin/ for the admin principal
+	// Diagnose serves /_ferry/doctor/ and /_ferry/explain for any signed
+	// caller (the operator or an account's principal).
+	Diagnose http.Handler
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 	// IdleTimeout bounds how long a request body may stall (default BodyIdleTimeout).
@@ -73,7 +76,8 @@ const ReservedPrefix = "/_ferry/"
 
 type ctxKey struct{}
 
-// FromContext returns the authenticated principal of an admin request.
+// FromContext returns the authenticated principal of a request to one of
+// Ferry's own signed APIs.
 func FromContext(ctx context.Context) (aws.Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(aws.Principal)
 	return p, ok
@@ -221,17 +225,9 @@ func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostI
 	case path == "metrics":
 		promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	case strings.HasPrefix(path, "admin/") && s.Admin != nil:
-		auth, err := s.Auth(r)
-		if err == nil && auth.Principal.Type != aws.PrincipalAdmin {
-			err = aws.ErrAccessDenied()
-		}
-		if err != nil {
-			s.S3.WriteError(w, r, err, reqID, hostID)
-			return
-		}
-		defer auth.Body.Close()
-		r.Body = auth.Body
-		s.Admin.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, auth.Principal)))
+		s.serveSigned(w, r, reqID, hostID, s.Admin, true)
+	case (strings.HasPrefix(path, "doctor/") || path == "explain") && s.Diagnose != nil:
+		s.serveSigned(w, r, reqID, hostID, s.Diagnose, false)
 	default:
 		http.NotFound(w, r)
 	}
@@ -267,4 +263,22 @@ func (r *recorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// serveSigned serves one of Ferry's own APIs to a SigV4-signed caller (the
+// operator only, when adminOnly), with the principal in the context.
+func (s *Server) serveSigned(w http.ResponseWriter, r *http.Request, reqID, hostID string, h http.Handler, adminOnly bool) {
+	auth, err := s.Auth(r)
+	switch {
+	case err != nil:
+	case auth.Principal.IsAnonymous(), adminOnly && auth.Principal.Type != aws.PrincipalAdmin:
+		err = aws.ErrAccessDenied()
+	}
+	if err != nil {
+		s.S3.WriteError(w, r, err, reqID, hostID)
+		return
+	}
+	defer auth.Body.Close()
+	r.Body = auth.Body
+	h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, auth.Principal)))
 }

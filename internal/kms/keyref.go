@@ -102,3 +102,25 @@ func (s *Service) resolve(p aws.Principal, region, ref string) (*Key, error) {
 	}
 	return s.loadKey(r.Account, r.Region, a.TargetKeyID)
 }
+
+// Find returns the key a reference names, in any state, as a caller of
+// account in region would name it — without authorizing anyone and without
+// creating the AWS managed key: for diagnostics, which must change nothing.
+// Errors are KMS's (NotFoundException, "Invalid arn REGION", …).
+func (s *Service) Find(account aws.AccountID, region, ref string) (*Key, error) {
+	r, err := ParseKeyRef(ref, region)
+	if err != nil {
+		return nil, err
+	}
+	if r.Account == "" {
+		r.Account = account
+	}
+	if r.KeyID != "" {
+		return s.loadKey(r.Account, r.Region, r.KeyID)
+	}
+	a, err := s.readAlias(r.Account, r.Region, r.Alias)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadKey(r.Account, r.Region, a.TargetKeyID)
+}

@@ -237,3 +237,18 @@ func isAccountID(s string) bool {
 	}
 	return true
 }
+
+// KeyPrefix is the key prefix the rule selects objects by ("" for every
+// key): the V1 Prefix, or the V2 filter's Prefix or And.Prefix.
+func (r *Rule) KeyPrefix() string {
+	if p := r.prefixes(); len(p) > 0 {
+		return p[0]
+	}
+	return ""
+}
+
+// ReplicatesDeleteMarkers reports whether delete markers go through the
+// rule: always for V1, with DeleteMarkerReplication Enabled for V2.
+func (r *Rule) ReplicatesDeleteMarkers() bool {
+	return r.applies(OpDeleteMarker, Object{})
+}

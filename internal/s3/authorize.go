@@ -139,22 +139,37 @@ func (s *Service) authorizeRead(ctx context.Context, p aws.Principal, b *Bucket,
 // given condition keys. A denial also returns S3's AccessDenied; a missing
 // bucket is NoSuchBucket.
 func (s *Service) Decide(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (policy.Decision, error) {
+	req, err := s.decisionRequest(ctx, p, action, resourceARN, keys)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	return s.authz.Authorize(ctx, req)
+}
+
+// Evaluate is Decide for diagnostics: the same decision, neither recorded
+// nor turned into an error (a missing bucket is still NoSuchBucket).
+func (s *Service) Evaluate(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (policy.Decision, error) {
+	req, err := s.decisionRequest(ctx, p, action, resourceARN, keys)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	return s.authz.Evaluate(ctx, req)
+}
+
+// decisionRequest is authz's request for action on an S3 ARN.
+func (s *Service) decisionRequest(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (authz.Request, error) {
 	res, ok := strings.CutPrefix(resourceARN, "arn:aws:s3:::")
 	bucket, key, _ := strings.Cut(res, "/")
 	if !ok || bucket == "" {
-		return policy.Decision{}, aws.Internal(fmt.Errorf("s3: not an S3 resource ARN: %q", resourceARN))
+		return authz.Request{}, aws.Internal(fmt.Errorf("s3: not an S3 resource ARN: %q", resourceARN))
 	}
 	b, err := s.Bucket(bucket)
 	if err != nil {
-		return policy.Decision{}, err
+		return authz.Request{}, err
 	}
 	a := access{action: action, key: key}
 	for k, v := range keys {
 		a.keys.Set(k, v...)
 	}
-	req, err := s.request(ctx, p, b, a)
-	if err != nil {
-		return policy.Decision{}, err
-	}
-	return s.authz.Authorize(ctx, req)
+	return s.request(ctx, p, b, a)
 }

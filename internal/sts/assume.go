@@ -141,7 +141,7 @@ func (s *Service) inherit(caller aws.Principal, sess *Session) error {
 // decision sees the service principal and aws:SourceAccount/aws:SourceArn.
 // Not reachable over HTTP.
 func (s *Service) AssumeRoleAsService(ctx context.Context, service, roleARN, sourceAccount, sourceARN string) (*Session, error) {
-	caller := aws.Principal{Type: aws.PrincipalService, ARN: service, UserID: service}
+	caller := ServiceCaller(service)
 	role, err := s.iam.RoleByARN(roleARN)
 	if err != nil && !isNotFound(err) {
 		return nil, aws.Internal(err)
@@ -149,6 +149,28 @@ func (s *Service) AssumeRoleAsService(ctx context.Context, service, roleARN, sou
 	if role == nil {
 		return nil, ErrAssumeDenied(caller, roleARN)
 	}
+	principal, keys := ServiceSession(service, role, sourceAccount, sourceARN)
+	if err := s.trust.AllowAssumeRole(ctx, TrustRequest{Caller: caller, Role: role, Action: "sts:AssumeRole", Context: keys}); err != nil {
+		return nil, err
+	}
+	sess := &Session{Principal: principal, SourceAccount: sourceAccount, SourceARN: sourceARN}
+	if err := s.issue(sess, defaultRoleSession*time.Second); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// ServiceCaller is the principal of an AWS service (such as
+// "s3.amazonaws.com") calling STS inside Ferry.
+func ServiceCaller(service string) aws.Principal {
+	return aws.Principal{Type: aws.PrincipalService, ARN: service, UserID: service}
+}
+
+// ServiceSession is what AssumeRoleAsService gives service for role: the
+// session's principal, and the condition keys of the trust decision
+// (sts:RoleSessionName, aws:SourceAccount, aws:SourceArn). Diagnostics use
+// it to ask the same questions without creating a session.
+func ServiceSession(service string, role *iam.Role, sourceAccount, sourceARN string) (aws.Principal, map[string][]string) {
 	name := strings.SplitN(service, ".", 2)[0] + "-session"
 	keys := map[string][]string{"sts:RoleSessionName": {name}}
 	if sourceAccount != "" {
@@ -157,14 +179,7 @@ func (s *Service) AssumeRoleAsService(ctx context.Context, service, roleARN, sou
 	if sourceARN != "" {
 		keys["aws:SourceArn"] = []string{sourceARN}
 	}
-	if err := s.trust.AllowAssumeRole(ctx, TrustRequest{Caller: caller, Role: role, Action: "sts:AssumeRole", Context: keys}); err != nil {
-		return nil, err
-	}
-	sess := &Session{Principal: assumedRolePrincipal(role, name), SourceAccount: sourceAccount, SourceARN: sourceARN}
-	if err := s.issue(sess, defaultRoleSession*time.Second); err != nil {
-		return nil, err
-	}
-	return sess, nil
+	return assumedRolePrincipal(role, name), keys
 }
 
 // assumedRolePrincipal is the principal of a role session: ARN

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/doctor"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/sts"
 )
@@ -42,6 +43,7 @@ func (w *World) openReplication() {
 		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
 	})
 	w.S3.SetReplicator(w.Replication)
+	w.HTTP.Diagnose = &diagnoseAPI{d: &doctor.Doctor{S3: w.S3, IAM: w.IAM, KMS: w.KMS, Authz: w.Authz, Engine: w.Replication}}
 	w.HTTP.Registry.MustRegister(w.Replication.Metrics())
 	if !rc.Disabled {
 		w.Replication.Start()
