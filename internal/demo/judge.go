@@ -30,8 +30,9 @@ func (d *demo) judge(ctx context.Context, res *Result) bool {
 		d.diagnose(ctx, ExplainPath, map[string]string{"bucket": d.src, "key": o.Key, "versionId": o.VersionID})
 	}
 	d.printf("\nExpected (AWS, spec %s): %s\n", res.Expect.Spec, res.Expect)
-	ok := true
+	ok, unchecked := true, false
 	for _, o := range res.Objects {
+		unchecked = unchecked || (o.Status == StatusFailed && o.Reason == "")
 		verdict, match := compare(res.Expect, o)
 		mark := "✓"
 		if !match {
@@ -42,9 +43,12 @@ func (d *demo) judge(ctx context.Context, res *Result) bool {
 	if res.Expect.NoTags && ok {
 		d.printf("  ⚠ warning: the objects replicated but their replicas lost their tags — the destination denies s3:ReplicateTags\n")
 	}
-	if ok {
+	switch {
+	case ok && unchecked:
+		d.printf("Ferry failed the objects as AWS does (the failure reason could not be checked on this server).\n")
+	case ok:
 		d.printf("Ferry did what AWS does.\n")
-	} else {
+	default:
 		d.printf("Ferry did NOT do what AWS does.\n")
 	}
 	return ok

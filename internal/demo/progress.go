@@ -50,6 +50,9 @@ func (d *demo) upload(ctx context.Context) ([]ObjectResult, error) {
 // COMPLETED or FAILED or the timeout passes, and shows the progress.
 func (d *demo) watch(ctx context.Context, objects []ObjectResult) {
 	d.printf("\nReplication status (x-amz-replication-status, polled with HeadObject as A; timeout %s)\n", d.o.Timeout)
+	if d.o.Reason != nil {
+		d.printf("  (S3's API shows only FAILED; failure reasons are read from the in-process server's replication engine)\n")
+	}
 	r := &progress{d: d, objects: objects}
 	deadline := time.Now().Add(d.o.Timeout)
 	start := time.Now()
@@ -138,7 +141,7 @@ func (p *progress) line(o ObjectResult, elapsed time.Duration) string {
 	if settled(o.Status) {
 		s += fmt.Sprintf(" (after %.1fs)", elapsed.Seconds())
 	}
-	return s
+	return strings.TrimRight(s, " ")
 }
 
 // changed shows that object i's status changed.

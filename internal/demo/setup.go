@@ -200,7 +200,7 @@ func (d *demo) rolePolicy(ctx context.Context) error {
 			"Condition": map[string]any{"StringLike": map[string]string{"kms:ViaService": "s3." + d.o.SourceRegion + ".amazonaws.com"}}})
 	}
 	stmts = append(stmts, statement{"Effect": "Allow", "Action": []string{"kms:Encrypt", "kms:GenerateDataKey"},
-		"Resource": uniq(d.kd, d.replicaKeyID),
+		"Resource":  uniq(d.kd, d.replicaKeyID),
 		"Condition": map[string]any{"StringLike": map[string]string{"kms:ViaService": "s3.*.amazonaws.com"}}})
 	title := "permissions policy (scenario step 2)"
 	switch {
