@@ -67,8 +67,10 @@ type ObjectResult struct {
 	Key       string
 	VersionID string
 	Tagged    bool
-	Status    string
-	Reason    string
+	// Uploaded is when the PUT returned.
+	Uploaded time.Time
+	Status   string
+	Reason   string
 	// ReplicaOK says the replica was checked and is right; Problems says why not.
 	ReplicaOK   bool
 	ReplicaTags bool

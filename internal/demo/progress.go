@@ -33,7 +33,7 @@ func (d *demo) upload(ctx context.Context) ([]ObjectResult, error) {
 			if err != nil {
 				return "", err
 			}
-			o.VersionID = aws.ToString(out.VersionId)
+			o.VersionID, o.Uploaded = aws.ToString(out.VersionId), time.Now()
 			detail = fmt.Sprintf("version %s, %s %s", o.VersionID, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId))
 			if o.Tagged {
 				detail += ", tagged"
@@ -55,7 +55,6 @@ func (d *demo) watch(ctx context.Context, objects []ObjectResult) {
 	}
 	r := &progress{d: d, objects: objects}
 	deadline := time.Now().Add(d.o.Timeout)
-	start := time.Now()
 	for {
 		pending := 0
 		for i := range objects {
@@ -72,7 +71,7 @@ func (d *demo) watch(ctx context.Context, objects []ObjectResult) {
 			}
 			if st != o.Status {
 				o.Status = st
-				r.changed(i, time.Since(start))
+				r.changed(i, time.Since(o.Uploaded))
 			}
 			if !settled(o.Status) {
 				pending++
@@ -139,7 +138,7 @@ func (p *progress) line(o ObjectResult, elapsed time.Duration) string {
 		s += " " + o.Reason
 	}
 	if settled(o.Status) {
-		s += fmt.Sprintf(" (after %.1fs)", elapsed.Seconds())
+		s += fmt.Sprintf(" (%.1fs after the upload)", elapsed.Seconds())
 	}
 	return strings.TrimRight(s, " ")
 }
