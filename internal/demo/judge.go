@@ -58,7 +58,7 @@ func (d *demo) judge(ctx context.Context, res *Result) bool {
 func compare(e Expectation, o ObjectResult) (string, bool) {
 	switch {
 	case o.Status != e.Status:
-		return fmt.Sprintf("Ferry: %s %s, AWS: %s", o.Status, o.Reason, e), false
+		return fmt.Sprintf("Ferry: %s, AWS: %s", strings.TrimSpace(o.Status+" "+o.Reason), e), false
 	case e.Status == StatusFailed && o.Reason == "":
 		return "FAILED as expected; the failure reason is not visible here (expected " + e.Reason + ")", true
 	case e.Status == StatusFailed && o.Reason != e.Reason:
