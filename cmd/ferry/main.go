@@ -29,7 +29,7 @@ stock AWS CLI with the profiles it writes.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), accountCmd(), benchCmd(), decisionsCmd())
+	root.AddCommand(serveCmd(), accountCmd(), benchCmd(), decisionsCmd(), demoCmd())
 	return root
 }
 

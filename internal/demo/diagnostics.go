@@ -1,0 +1,117 @@
+package demo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// Diagnostics endpoints of a Ferry server.
+const (
+	DoctorPath  = "/_ferry/doctor/replication"
+	ExplainPath = "/_ferry/explain"
+)
+
+// ErrNoDiagnostics says the server has no such diagnostics endpoint (404).
+var ErrNoDiagnostics = errors.New("diagnostics not available on this server")
+
+// Diagnosis is a diagnostics endpoint's answer: whether all is well, a
+// human-readable rendering, and for explain the §6.2 failure reason when
+// the server gives one.
+type Diagnosis struct {
+	OK            bool   `json:"ok"`
+	Text          string `json:"text"`
+	Reason        string `json:"reason,omitempty"`
+	FailureReason string `json:"failureReason,omitempty"`
+}
+
+// FailureReasonOf returns the failure reason the diagnosis names, if any.
+func (g *Diagnosis) FailureReasonOf() string {
+	if g.FailureReason != "" {
+		return g.FailureReason
+	}
+	return g.Reason
+}
+
+// Diagnose calls GET endpoint+path?query, signed with SigV4 (service
+// "ferry", region us-east-1) with creds, and decodes the JSON answer. A 404
+// returns ErrNoDiagnostics.
+func Diagnose(ctx context.Context, client *http.Client, endpoint string, creds Credentials, path string, query url.Values) (*Diagnosis, error) {
+	u := strings.TrimRight(endpoint, "/") + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("diagnostics request: %w", err)
+	}
+	sum := sha256.Sum256(nil)
+	hash := hex.EncodeToString(sum[:])
+	req.Header.Set("x-amz-content-sha256", hash)
+	c := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(ctx, c, req, hash, "ferry", "us-east-1", time.Now()); err != nil {
+		return nil, fmt.Errorf("sign diagnostics request: %w", err)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reach %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read %s answer: %w", path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrNoDiagnostics
+	}
+	var g Diagnosis
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return nil, fmt.Errorf("%s answered %s: %s", path, resp.Status, strings.TrimSpace(string(raw)))
+	}
+	if resp.StatusCode >= 300 && g.Text == "" {
+		return nil, fmt.Errorf("%s answered %s: %s", path, resp.Status, strings.TrimSpace(string(raw)))
+	}
+	return &g, nil
+}
+
+// diagnose asks an endpoint as account A and prints its text indented, or
+// one line saying why there is none. It returns the diagnosis (nil if none).
+func (d *demo) diagnose(ctx context.Context, path string, params map[string]string) *Diagnosis {
+	q := url.Values{}
+	for k, v := range params {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	g, err := Diagnose(ctx, d.o.HTTPClient, d.o.Endpoint, d.o.A, path, q)
+	switch {
+	case errors.Is(err, ErrNoDiagnostics):
+		d.printf("    (diagnostics not available on this server)\n")
+		return nil
+	case err != nil:
+		d.printf("    (diagnostics failed: %v)\n", err)
+		return nil
+	}
+	text := strings.TrimRight(g.Text, "\n")
+	if text == "" {
+		text = fmt.Sprintf("ok: %v", g.OK)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		d.printf("    %s\n", line)
+	}
+	return g
+}
