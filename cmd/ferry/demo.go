@@ -136,6 +136,9 @@ func findServer(ctx context.Context, o demoOptions, opts *demo.Options) (*demo.S
 			return nil, fmt.Errorf("%w (is --data-dir the server's data directory?)", err)
 		}
 		opts.Endpoint, opts.A, opts.B = endpoint, a, b
+		if admin, err := world.ReadAdmin(o.dataDir); err == nil && o.endpoint == "" {
+			opts.Operator = demo.Credentials{AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
+		}
 		return nil, nil
 	}
 	if o.endpoint != "" {
@@ -158,7 +161,10 @@ func findServer(ctx context.Context, o demoOptions, opts *demo.Options) (*demo.S
 	}
 	fmt.Fprintf(opts.Out, "No Ferry server answers for %s: started one in-process at %s (data in %s, removed at the end)\n\n",
 		o.dataDir, srv.Endpoint, dir)
-	opts.Endpoint, opts.A, opts.B, opts.Reason = srv.Endpoint, a, b, srv.Reason
+	opts.Endpoint, opts.A, opts.B = srv.Endpoint, a, b
+	if admin, err := world.ReadAdmin(dir); err == nil {
+		opts.Operator = demo.Credentials{AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
+	}
 	return srv, nil
 }
 

@@ -29,18 +29,15 @@ type Credentials struct {
 	SecretAccessKey string
 }
 
-// ReasonFunc returns the §6.2 failure reason of a source version, or "" when
-// it cannot tell. It lets a caller that runs the server in-process read the
-// reason from the replication engine; the demo otherwise asks the server's
-// explain endpoint.
-type ReasonFunc func(ctx context.Context, bucket, key, versionID string) (string, error)
-
 // Options configures one run of the demo.
 type Options struct {
 	// Endpoint is the server's URL, e.g. http://127.0.0.1:9780.
 	Endpoint string
 	// A owns the source bucket, B the destination bucket.
 	A, B Credentials
+	// Operator, when set, is the server's admin key: diagnostics are asked
+	// with it, so they see both accounts' documents.
+	Operator Credentials
 	// SourceRegion and DestinationRegion are where the buckets live.
 	SourceRegion      string
 	DestinationRegion string
@@ -56,8 +53,6 @@ type Options struct {
 	Live bool
 	// HTTPClient is used for every call; nil means http.DefaultClient.
 	HTTPClient *http.Client
-	// Reason, when set, gives the failure reason of FAILED objects.
-	Reason ReasonFunc
 	// Suffix names this run's buckets and role; empty means a random one.
 	Suffix string
 }

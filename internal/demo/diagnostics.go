@@ -30,18 +30,23 @@ var ErrNoDiagnostics = errors.New("diagnostics not available on this server")
 // human-readable rendering, and for explain the §6.2 failure reason when
 // the server gives one.
 type Diagnosis struct {
-	OK            bool   `json:"ok"`
-	Text          string `json:"text"`
-	Reason        string `json:"reason,omitempty"`
-	FailureReason string `json:"failureReason,omitempty"`
+	OK   bool   `json:"ok"`
+	Text string `json:"text"`
+	// Destinations are explain's per-destination records.
+	Destinations []struct {
+		Reason string `json:"reason"`
+	} `json:"destinations,omitempty"`
 }
 
-// FailureReasonOf returns the failure reason the diagnosis names, if any.
+// FailureReasonOf returns the first failure reason the diagnosis names,
+// if any.
 func (g *Diagnosis) FailureReasonOf() string {
-	if g.FailureReason != "" {
-		return g.FailureReason
+	for _, d := range g.Destinations {
+		if d.Reason != "" {
+			return d.Reason
+		}
 	}
-	return g.Reason
+	return ""
 }
 
 // Diagnose calls GET endpoint+path?query, signed with SigV4 (service
@@ -97,7 +102,7 @@ func (d *demo) diagnose(ctx context.Context, path string, params map[string]stri
 			q.Set(k, v)
 		}
 	}
-	g, err := Diagnose(ctx, d.o.HTTPClient, d.o.Endpoint, d.o.A, path, q)
+	g, err := Diagnose(ctx, d.o.HTTPClient, d.o.Endpoint, d.o.diagnostician(), path, q)
 	switch {
 	case errors.Is(err, ErrNoDiagnostics):
 		d.printf("    (diagnostics not available on this server)\n")
@@ -114,4 +119,14 @@ func (d *demo) diagnose(ctx context.Context, path string, params map[string]stri
 		d.printf("    %s\n", line)
 	}
 	return g
+}
+
+// diagnostician is who asks for diagnostics: the operator when the demo
+// has its key (it sees both accounts' documents), else account A, which
+// sees only its own.
+func (o *Options) diagnostician() Credentials {
+	if o.Operator.AccessKeyID != "" {
+		return o.Operator
+	}
+	return o.A
 }

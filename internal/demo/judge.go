@@ -22,10 +22,12 @@ func (d *demo) judge(ctx context.Context, res *Result) bool {
 			d.printf("  - %s: no replica to check (%s)\n", o.Key, o.Status)
 		}
 	}
+	explained := map[string]bool{} // one explanation per failure reason
 	for _, o := range res.Objects {
-		if o.Status != StatusFailed {
+		if o.Status != StatusFailed || explained[o.Reason] {
 			continue
 		}
+		explained[o.Reason] = true
 		d.printf("\nWhy %s failed (%s):\n", o.Key, orUnknown(o.Reason))
 		d.diagnose(ctx, ExplainPath, map[string]string{"bucket": d.src, "key": o.Key, "versionId": o.VersionID})
 	}

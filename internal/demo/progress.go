@@ -50,9 +50,7 @@ func (d *demo) upload(ctx context.Context) ([]ObjectResult, error) {
 // COMPLETED or FAILED or the timeout passes, and shows the progress.
 func (d *demo) watch(ctx context.Context, objects []ObjectResult) {
 	d.printf("\nReplication status (x-amz-replication-status, polled with HeadObject as A; timeout %s)\n", d.o.Timeout)
-	if d.o.Reason != nil {
-		d.printf("  (S3's API shows only FAILED; failure reasons are read from the in-process server's replication engine)\n")
-	}
+	d.printf("  (S3's API shows only FAILED; the failure reasons come from Ferry's explain endpoint)\n")
 	r := &progress{d: d, objects: objects}
 	deadline := time.Now().Add(d.o.Timeout)
 	for {
@@ -100,16 +98,11 @@ func (d *demo) status(ctx context.Context, o *ObjectResult) (string, error) {
 	return string(out.ReplicationStatus), nil
 }
 
-// reason finds a FAILED version's failure reason: from the Reason function
-// when the caller gave one, else from the server's explain endpoint.
+// reason finds a FAILED version's failure reason with the server's
+// explain endpoint ("" when the server cannot tell).
 func (d *demo) reason(ctx context.Context, o *ObjectResult) string {
-	if d.o.Reason != nil {
-		if r, err := d.o.Reason(ctx, d.src, o.Key, o.VersionID); err == nil {
-			return r
-		}
-	}
 	q := map[string][]string{"bucket": {d.src}, "key": {o.Key}, "versionId": {o.VersionID}}
-	g, err := Diagnose(ctx, d.o.HTTPClient, d.o.Endpoint, d.o.A, ExplainPath, q)
+	g, err := Diagnose(ctx, d.o.HTTPClient, d.o.Endpoint, d.o.diagnostician(), ExplainPath, q)
 	if err != nil {
 		return ""
 	}

@@ -116,21 +116,6 @@ func StartServer(dataDir string, pollEvery time.Duration) (*Server, error) {
 	return s, nil
 }
 
-// Reason reads a FAILED version's failure reason from the in-process
-// replication engine; it is a ReasonFunc.
-func (s *Server) Reason(ctx context.Context, bucket, key, versionID string) (string, error) {
-	_, dests, err := s.World.Replication.Status(ctx, bucket, key, versionID)
-	if err != nil {
-		return "", err
-	}
-	for _, d := range dests {
-		if d.FailureReason != "" {
-			return d.FailureReason, nil
-		}
-	}
-	return "", nil
-}
-
 // Close stops serving and closes the world.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
