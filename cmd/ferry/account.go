@@ -1,22 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"text/tabwriter"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/spf13/cobra"
 
+	"github.com/ferrystore/ferry/internal/ferryapi"
 	"github.com/ferrystore/ferry/internal/world"
 )
 
@@ -69,45 +65,31 @@ func accountCmd() *cobra.Command {
 // adminCall sends a SigV4-signed request to the admin API with the
 // operator's key from <data-dir>/admin.json.
 func adminCall(ctx context.Context, dataDir, endpoint, method, path string, body []byte, out any) error {
-	admin, err := world.ReadAdmin(dataDir)
+	c, err := operatorClient(dataDir, endpoint)
 	if err != nil {
-		return fmt.Errorf("%w (is --data-dir the server's data directory?)", err)
-	}
-	if endpoint == "" {
-		endpoint = admin.Endpoint
+		return err
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, endpoint+path, bytes.NewReader(body))
+	err = c.JSON(ctx, method, path, nil, body, out)
+	var e *ferryapi.Error
+	if errors.As(err, &e) {
+		return errors.New(e.Message)
+	}
+	return err
+}
+
+// operatorClient calls the server of a data directory with the operator's
+// key from its admin.json (endpoint, when set, overrides the recorded one).
+func operatorClient(dataDir, endpoint string) (*ferryapi.Client, error) {
+	admin, err := world.ReadAdmin(dataDir)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%w (is --data-dir the server's data directory?)", err)
 	}
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("x-amz-content-sha256", hash)
-	req.Header.Set("Content-Type", "application/json")
-	creds := aws.Credentials{AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hash, "ferry", "us-east-1", time.Now()); err != nil {
-		return fmt.Errorf("sign request: %w", err)
+	if endpoint == "" {
+		endpoint = admin.Endpoint
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("reach ferry at %s: %w", endpoint, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("read answer: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s", e.Error)
-		}
-		return fmt.Errorf("admin API answered %s: %s", resp.Status, bytes.TrimSpace(raw))
-	}
-	return json.Unmarshal(raw, out)
+	return &ferryapi.Client{Endpoint: endpoint,
+		Credentials: aws.Credentials{AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}}, nil
 }

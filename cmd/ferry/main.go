@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -11,7 +12,9 @@ import (
 
 func main() {
 	if err := rootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "ferry:", err)
+		if !errors.Is(err, errFindings) { // a diagnosis has printed its findings
+			fmt.Fprintln(os.Stderr, "ferry:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -29,7 +32,7 @@ stock AWS CLI with the profiles it writes.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), accountCmd(), benchCmd(), decisionsCmd(), demoCmd())
+	root.AddCommand(serveCmd(), accountCmd(), benchCmd(), decisionsCmd(), demoCmd(), doctorCmd(), explainCmd())
 	return root
 }
 

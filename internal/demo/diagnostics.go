@@ -2,19 +2,15 @@ package demo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/ferrystore/ferry/internal/ferryapi"
 )
 
 // Diagnostics endpoints of a Ferry server.
@@ -53,42 +49,16 @@ func (g *Diagnosis) FailureReasonOf() string {
 // "ferry", region us-east-1) with creds, and decodes the JSON answer. A 404
 // returns ErrNoDiagnostics.
 func Diagnose(ctx context.Context, client *http.Client, endpoint string, creds Credentials, path string, query url.Values) (*Diagnosis, error) {
-	u := strings.TrimRight(endpoint, "/") + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("diagnostics request: %w", err)
-	}
-	sum := sha256.Sum256(nil)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("x-amz-content-sha256", hash)
-	c := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
-	if err := v4.NewSigner().SignHTTP(ctx, c, req, hash, "ferry", "us-east-1", time.Now()); err != nil {
-		return nil, fmt.Errorf("sign diagnostics request: %w", err)
-	}
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("reach %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read %s answer: %w", path, err)
-	}
-	if resp.StatusCode == http.StatusNotFound {
+	c := ferryapi.Client{Endpoint: endpoint, HTTP: client,
+		Credentials: aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}}
+	var g Diagnosis
+	err := c.JSON(ctx, http.MethodGet, path, query, nil, &g)
+	var e *ferryapi.Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound {
 		return nil, ErrNoDiagnostics
 	}
-	var g Diagnosis
-	if err := json.Unmarshal(raw, &g); err != nil {
-		return nil, fmt.Errorf("%s answered %s: %s", path, resp.Status, strings.TrimSpace(string(raw)))
-	}
-	if resp.StatusCode >= 300 && g.Text == "" {
-		return nil, fmt.Errorf("%s answered %s: %s", path, resp.Status, strings.TrimSpace(string(raw)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &g, nil
 }
