@@ -41,11 +41,17 @@ start_ferry
 step "run the walkthrough"
 # The blocks run in this shell, as a reader pastes them into theirs, from a
 # directory of their own (they write a few JSON files).
-mkdir "$WORK/reader" && cd "$WORK/reader"
+mkdir "$WORK/reader" "$WORK/bin" && cd "$WORK/reader"
+# The reader runs the blocks where they started `ferry serve`, with a
+# `ferry` command at hand (see the diagnostics section).
+ln -s "$DATA" "$WORK/reader/ferry-data"
+ln -s "$FERRY_BIN" "$WORK/bin/ferry"
+PATH="$WORK/bin:$PATH"
 trap 'fail "walkthrough command failed (line $LINENO of the concatenated blocks): $BASH_COMMAND"' ERR
 # shellcheck disable=SC1091
-source "$WORK/walkthrough.en.sh"
+source "$WORK/walkthrough.en.sh" >"$WORK/walkthrough.out" 2>&1
 trap - ERR
+cat "$WORK/walkthrough.out"
 
 step "final state"
 for v in ACCOUNT_A ACCOUNT_B KS_ARN KD_ARN VERSION_ID; do
@@ -64,4 +70,29 @@ expect_eq "$(dst ServerSideEncryption)" "aws:kms" "replica encryption"
 expect_eq "$(dst SSEKMSKeyId)" "$KD_ARN" "replica key"
 [[ "$KD_ARN" == arn:aws:kms:us-west-2:"$ACCOUNT_B":key/* ]] || fail "Kd is not b's key in us-west-2: $KD_ARN"
 [[ "$KS_ARN" == arn:aws:kms:ap-northeast-1:"$ACCOUNT_A":key/* ]] || fail "Ks is not a's key in ap-northeast-1: $KS_ARN"
+
+step "diagnostics"
+expect_eq "$($A s3api head-object --bucket walkthrough-src --region ap-northeast-1 --key reports/q4.txt --version-id "$VERSION_Q4" \
+  --query ReplicationStatus --output text)" "FAILED" "q4 without the destination bucket policy"
+ferry explain s3://walkthrough-src/reports/q4.txt --version-id "$VERSION_Q4" >"$WORK/explain.out" && fail "explain of a FAILED version exits 0"
+grep -q 'FAILED with DstPutObjectNotPermitted, but every hop passes now' "$WORK/explain.out" || fail "explain after the fix: $(cat "$WORK/explain.out")"
+
+step "the diagnostics outputs shown in the docs are what the commands printed"
+# Ids differ on every server: the docs show accounts 111111111111 (a) and
+# 222222222222 (b), and "…" for key ids, version ids and times; a line that
+# is only "…" stands for lines left out.
+sed -e "s/$ACCOUNT_A/111111111111/g" -e "s/$ACCOUNT_B/222222222222/g" -e 's#key/[0-9a-f-]\{36\}#key/…#g' \
+  -e 's/version [A-Za-z0-9._]\{32\}/version …/g' -e 's/last at [0-9TZ:-]*/last at …/g' \
+  "$WORK/walkthrough.out" >"$WORK/walkthrough.norm"
+for doc in "$README" "$JA"; do
+  awk -v m="$MARKER" '$0 == m { after = 1 } after && /^```text$/ { inb = 1; next } inb && /^```$/ { inb = 0; next } inb' "$doc" |
+    while IFS= read -r line; do
+      [[ "$line" =~ ^[[:space:]]*…$ || -z "$line" ]] && continue
+      grep -qxF -- "$line" "$WORK/walkthrough.norm" || fail "$(basename "$doc") shows a line the commands did not print: $line"
+    done
+done
+ferry doctor replication walkthrough-src >"$WORK/doctor.out" || fail "doctor after the fix: $(cat "$WORK/doctor.out")"
+grep -q 'Every hop passes' "$WORK/doctor.out" || fail "doctor: $(cat "$WORK/doctor.out")"
+ferry doctor replication walkthrough-src --profile ferry-a >"$WORK/doctor-a.out" && fail "doctor as account a sees b's documents"
+grep -q '? destination .*cannot see\|cannot see' "$WORK/doctor-a.out" || fail "doctor as a: $(cat "$WORK/doctor-a.out")"
 echo "walkthrough: ok"
