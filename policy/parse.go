@@ -52,6 +52,7 @@ func ParseOptions(doc string, kind Kind, opt Options) (*Policy, error) {
 	if perr != nil {
 		return nil, perr
 	}
+	locate(pol, doc)
 	return pol, nil
 }
 
