@@ -1,9 +1,12 @@
 package iam
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
@@ -126,7 +129,8 @@ func resourceKind(actions []string) policy.Kind {
 	kind := policy.BucketPolicy
 	for i, a := range actions {
 		k := policy.BucketPolicy
-		switch strings.ToLower(a[:max(strings.IndexByte(a, ':'), 0)]) {
+		service, _, _ := strings.Cut(a, ":")
+		switch strings.ToLower(service) {
 		case "kms":
 			k = policy.KeyPolicy
 		case "sts":
@@ -148,9 +152,39 @@ func simulationContext(entries []types.ContextEntry) (policy.Context, error) {
 		if name == "" {
 			return c, errInvalidInput("A context entry has no ContextKeyName.")
 		}
+		for _, v := range e.ContextKeyValues {
+			if !validContextValue(e.ContextKeyType, v) {
+				return c, errInvalidInput("Invalid value " + v + " for context key " + name + " of type " + string(e.ContextKeyType) + ".")
+			}
+		}
 		c.Set(name, e.ContextKeyValues...)
 	}
 	return c, nil
+}
+
+// validContextValue checks a value against its ContextKeyType (list types
+// check each value as the scalar type); untyped and string values are
+// anything.
+func validContextValue(typ types.ContextKeyTypeEnum, v string) bool {
+	switch strings.TrimSuffix(string(typ), "List") {
+	case "numeric":
+		_, err := strconv.ParseFloat(v, 64)
+		return err == nil
+	case "boolean":
+		return strings.EqualFold(v, "true") || strings.EqualFold(v, "false")
+	case "ip":
+		_, errAddr := netip.ParseAddr(v)
+		_, errPrefix := netip.ParsePrefix(v)
+		return errAddr == nil || errPrefix == nil
+	case "date":
+		_, errTime := time.Parse(time.RFC3339, v)
+		_, errEpoch := strconv.ParseInt(v, 10, 64)
+		return errTime == nil || errEpoch == nil
+	case "binary":
+		_, err := base64.StdEncoding.DecodeString(v)
+		return err == nil
+	}
+	return true
 }
 
 // evaluate decides one action on one resource; listed says the resource

@@ -207,6 +207,9 @@ func TestSimulateErrors(t *testing.T) {
 			custom(sdk.SimulateCustomPolicyInput{PolicyInputList: []string{s3All}, ActionNames: []string{"s3:*"}})},
 		{"bad ResourceOwner", "InvalidInput", "",
 			custom(sdk.SimulateCustomPolicyInput{PolicyInputList: []string{s3All}, ActionNames: get, ResourceOwner: s("someone")})},
+		{"context value not of its type", "InvalidInput", "Invalid value ten for context key s3:max-keys of type numeric.",
+			custom(sdk.SimulateCustomPolicyInput{PolicyInputList: []string{s3All}, ActionNames: get,
+				ContextEntries: []types.ContextEntry{{ContextKeyName: s("s3:max-keys"), ContextKeyValues: []string{"ten"}, ContextKeyType: types.ContextKeyTypeEnumNumeric}}})},
 		{"bad marker", "ValidationError", "Invalid Marker.",
 			custom(sdk.SimulateCustomPolicyInput{PolicyInputList: []string{s3All}, ActionNames: get, Marker: s("7")})},
 	}
