@@ -78,7 +78,9 @@ type StatementRef struct {
 	Sid    string
 	Index  int // position in the document, from 0
 	Effect Effect
-	grant  grantKind
+	// Start and End locate the statement in the document's text.
+	Start, End Position
+	grant      grantKind
 }
 
 // Ref is "statement "Sid"" or "statement #n".
@@ -266,7 +268,8 @@ func evalPolicy(st *evalState, np Named, side Side, d *Decision) policyOutcome {
 		if !ok {
 			continue
 		}
-		ref := StatementRef{Policy: np.Name, Side: side, Sid: s.Sid, Index: s.Index, Effect: s.Effect, grant: g}
+		ref := StatementRef{Policy: np.Name, Side: side, Sid: s.Sid, Index: s.Index, Effect: s.Effect,
+			Start: s.Start, End: s.End, grant: g}
 		d.refs = append(d.refs, ref)
 		if s.Effect == Deny {
 			d.Deciding = append(d.Deciding, ref)

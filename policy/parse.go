@@ -43,7 +43,7 @@ func ParseOptions(doc string, kind Kind, opt Options) (*Policy, error) {
 	if limit > 0 && kind.Size(doc) > limit {
 		return nil, sizeError(kind, doc, limit, opt.Entity)
 	}
-	top, err := decodeObject(doc, kind)
+	top, spans, err := decodeObject(doc, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -52,13 +52,15 @@ func ParseOptions(doc string, kind Kind, opt Options) (*Policy, error) {
 	if perr != nil {
 		return nil, perr
 	}
+	locate(pol, doc, spans)
 	return pol, nil
 }
 
-// decodeObject reads doc as one JSON object, numbers kept as written.
-func decodeObject(doc string, kind Kind) (map[string]any, error) {
+// decodeObject reads doc as one JSON object, numbers kept as written, and
+// finds where its statements are.
+func decodeObject(doc string, kind Kind) (map[string]any, []span, error) {
 	if kind == BucketPolicy && !strings.HasPrefix(strings.TrimLeft(doc, " \t\r\n"), "{") {
-		return nil, newError(kind, pJSON, "", "document does not start with '{'")
+		return nil, nil, newError(kind, pJSON, "", "document does not start with '{'")
 	}
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
@@ -68,58 +70,60 @@ func decodeObject(doc string, kind Kind) (map[string]any, error) {
 		bad = pBadJSON // it does start with '{'
 	}
 	if err := dec.Decode(&v); err != nil {
-		return nil, newError(kind, bad, "", fmt.Sprintf("invalid JSON: %v", err))
+		return nil, nil, newError(kind, bad, "", fmt.Sprintf("invalid JSON: %v", err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, newError(kind, bad, "", "data after the JSON document")
+		return nil, nil, newError(kind, bad, "", "data after the JSON document")
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, newError(kind, pJSON, "", "the document is not a JSON object")
+		return nil, nil, newError(kind, pJSON, "", "the document is not a JSON object")
 	}
-	if key, dup := duplicateKey(doc); dup {
+	key, dup, spans := scanDocument(doc)
+	if dup {
 		// A repeated element would be read differently by different
 		// parsers (first or last wins), so Ferry refuses it. [Inf]
-		return nil, newError(kind, pSyntax, "", fmt.Sprintf("element %q appears twice in one object", key))
+		return nil, nil, newError(kind, pSyntax, "", fmt.Sprintf("element %q appears twice in one object", key))
 	}
-	return m, nil
+	return m, spans, nil
 }
 
-// duplicateKey reports the first key that appears twice in one JSON object
-// of doc, which is known to be valid JSON.
-func duplicateKey(doc string) (string, bool) {
+// scanDocument reads doc, which is known to be valid JSON, token by token:
+// it reports the first key that appears twice in one object, and where the
+// statements are (the object under the top-level "Statement", or each
+// object of its list).
+func scanDocument(doc string) (dupKey string, dup bool, spans []span) {
 	dec := json.NewDecoder(strings.NewReader(doc))
-	type frame struct {
-		keys     map[string]bool
-		isObject bool
-		wantKey  bool
-	}
-	var stack []frame
+	var stack []scanFrame
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return "", false
+			return "", false, spans
 		}
 		top := len(stack) - 1
 		switch t := tok.(type) {
 		case json.Delim:
 			switch t {
 			case '{', '[':
-				if top >= 0 && stack[top].isObject {
-					stack[top].wantKey = true
-				}
-				stack = append(stack, frame{isObject: t == '{', wantKey: t == '{', keys: map[string]bool{}})
+				stack = append(stack, openFrame(stack, t, int(dec.InputOffset())-1))
 			default:
+				if f := stack[top]; f.statement {
+					spans = append(spans, span{f.start, int(dec.InputOffset()) - 1})
+				}
 				stack = stack[:top]
+				if top > 0 && stack[top-1].isObject {
+					stack[top-1].wantKey = true
+				}
 			}
 			continue
 		case string:
 			if top >= 0 && stack[top].isObject && stack[top].wantKey {
 				if stack[top].keys[t] {
-					return t, true
+					return t, true, nil
 				}
 				stack[top].keys[t] = true
 				stack[top].wantKey = false
+				stack[top].lastKey = t
 				continue
 			}
 		}
@@ -127,6 +131,32 @@ func duplicateKey(doc string) (string, bool) {
 			stack[top].wantKey = true
 		}
 	}
+}
+
+// scanFrame is one open object or list of scanDocument.
+type scanFrame struct {
+	keys      map[string]bool
+	isObject  bool
+	wantKey   bool
+	lastKey   string // the key whose value is being read
+	statement bool   // the object is a statement
+	list      bool   // the list holds the statements
+	start     int    // offset of the opening delimiter
+}
+
+// openFrame is the frame for a container opened at off inside stack.
+func openFrame(stack []scanFrame, d json.Delim, off int) scanFrame {
+	f := scanFrame{isObject: d == '{', wantKey: d == '{', start: off}
+	if f.isObject {
+		f.keys = map[string]bool{}
+	}
+	switch top := len(stack) - 1; {
+	case top == 0 && stack[0].lastKey == "Statement":
+		f.statement, f.list = f.isObject, !f.isObject
+	case top >= 0 && stack[top].list:
+		f.statement = f.isObject
+	}
+	return f
 }
 
 // parser validates one document. Its checks run in stages, across all

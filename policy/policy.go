@@ -49,11 +49,20 @@ type Statement struct {
 	Condition    []Condition
 	// Index is the statement's position in the document, from 0.
 	Index int
+	// Start and End locate the statement's braces in the document text
+	// ('{' and '}'), as IAM's policy simulator reports them.
+	Start, End Position
 
 	principals *principalSet // compiled Principal or NotPrincipal
 	actions    []pattern
 	resources  []pattern
 	conds      []condition
+}
+
+// Position is a place in a policy document's text: Line and Column count
+// from 1, Column in bytes.
+type Position struct {
+	Line, Column int
 }
 
 // Ref names the statement for explanations: its Sid, or its position.

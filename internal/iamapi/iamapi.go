@@ -77,6 +77,9 @@ func New(svc *iam.Service, log *slog.Logger) *API {
 		"DeleteRolePermissionsBoundary": query.Op(m, "DeleteRolePermissionsBoundary", svc.DeleteRolePermissionsBoundary),
 		"PutUserPermissionsBoundary":    query.Op(m, "PutUserPermissionsBoundary", svc.PutUserPermissionsBoundary),
 		"DeleteUserPermissionsBoundary": query.Op(m, "DeleteUserPermissionsBoundary", svc.DeleteUserPermissionsBoundary),
+
+		"SimulatePrincipalPolicy": query.Op(m, "SimulatePrincipalPolicy", svc.SimulatePrincipalPolicy),
+		"SimulateCustomPolicy":    query.Op(m, "SimulateCustomPolicy", svc.SimulateCustomPolicy),
 	}
 	return &API{q: &query.API{Model: m, Handlers: h, Log: log}}
 }

@@ -71,6 +71,31 @@ expect_eq "$($A iam get-policy-version --policy-arn arn:aws:iam::aws:policy/Amaz
 expect_eq "$($A iam list-policies --scope Local --query 'Policies[].PolicyName' --output text)" "shared-rw" "local policies"
 expect_error AccessDenied $A iam delete-policy --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
 
+step "the policy simulator answers for the role and for documents"
+expect_eq "$($A iam simulate-principal-policy --policy-source-arn "$ROLE_ARN" --action-names s3:PutObject s3:DeleteObject \
+  --resource-arns arn:aws:s3:::shared-bucket/k --query 'EvaluationResults[].EvalDecision' --output text)" "allowed	implicitDeny" "role simulation"
+expect_eq "$($A iam simulate-principal-policy --policy-source-arn "$ROLE_ARN" --action-names s3:PutObject \
+  --resource-arns arn:aws:s3:::shared-bucket/k --query 'EvaluationResults[0].MatchedStatements[].[SourcePolicyType,SourcePolicyId]' --output text | sort | tr '\n\t' '  ')" \
+  "role inline user-managed $POLICY_ARN " "statements behind the decision"
+cat >"$WORK/deny.json" <<'JSON'
+{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}
+JSON
+cat >"$WORK/vpn.json" <<'JSON'
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}
+JSON
+expect_eq "$($A iam simulate-custom-policy --policy-input-list "$(cat "$WORK/rw.json")" "$(cat "$WORK/deny.json")" \
+  --action-names s3:GetObject s3:PutObject --resource-arns arn:aws:s3:::shared-bucket/k \
+  --query 'EvaluationResults[].[EvalDecision,MatchedStatements[0].SourcePolicyId]' --output text | tr '\n\t' '  ')" \
+  "allowed PolicyInputList.1 explicitDeny PolicyInputList.2 " "custom simulation"
+expect_eq "$($A iam simulate-custom-policy --policy-input-list "$(cat "$WORK/vpn.json")" --action-names s3:ListBucket \
+  --query 'EvaluationResults[0].[EvalDecision,MissingContextValues[0]]' --output text)" "implicitDeny	aws:SourceIp" "missing context key"
+expect_eq "$($A iam simulate-custom-policy --policy-input-list "$(cat "$WORK/vpn.json")" --action-names s3:ListBucket \
+  --context-entries ContextKeyName=aws:SourceIp,ContextKeyValues=10.1.2.3,ContextKeyType=ip \
+  --query 'EvaluationResults[0].EvalDecision' --output text)" "allowed" "context entry"
+expect_error NoSuchEntity $A iam simulate-principal-policy --policy-source-arn "arn:aws:iam::$ACCT_A:user/nobody" --action-names s3:GetObject
+expect_error InvalidInput $A iam simulate-custom-policy --policy-input-list '{"Version":"2012-10-17"}' --action-names s3:GetObject
+expect_error AccessDenied alice iam simulate-custom-policy --policy-input-list "$(cat "$WORK/rw.json")" --action-names s3:GetObject
+
 step "b assumes the role through a user (root may not)"
 expect_error AccessDenied $B sts assume-role --role-arn "$ROLE_ARN" --role-session-name from-root
 $B iam create-user --user-name bob >/dev/null
