@@ -106,6 +106,9 @@ type CreateKeyInput struct {
 	Policy      string
 	MultiRegion bool
 	Tags        []Tag
+	// BypassPolicyLockoutSafetyCheck accepts a Policy that would not let
+	// the caller change it later.
+	BypassPolicyLockoutSafetyCheck bool
 }
 
 // CreateKey creates an enabled symmetric key in the caller's account.
@@ -122,6 +125,8 @@ func (s *Service) CreateKey(ctx context.Context, p aws.Principal, region string,
 	k.Policy = in.Policy
 	if k.Policy == "" {
 		k.Policy = DefaultKeyPolicy(p.Account)
+	} else if err := s.checkPolicy(ctx, p, k, k.Policy, in.BypassPolicyLockoutSafetyCheck); err != nil {
+		return nil, err
 	}
 	if err := s.insertKey(k); err != nil {
 		return nil, err
@@ -220,16 +225,15 @@ func (s *Service) GetKeyPolicy(ctx context.Context, p aws.Principal, region, key
 	return k.Policy, nil
 }
 
-// PutKeyPolicy stores a new key policy document. Its evaluation belongs to
-// the policy engine; here it only has to be a JSON object.
-func (s *Service) PutKeyPolicy(ctx context.Context, p aws.Principal, region, keyRef, policy string) error {
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
-		return aws.New("MalformedPolicyDocumentException", 400, "The policy document is not valid JSON.")
-	}
+// PutKeyPolicy replaces a key's policy with a valid document whose
+// principals exist and which, unless bypassLockout, still lets p change it.
+func (s *Service) PutKeyPolicy(ctx context.Context, p aws.Principal, region, keyRef, policy string, bypassLockout bool) error {
 	return s.mutate(ctx, p, region, keyRef, ActionPutKeyPolicy, func(k *Key) error {
 		if k.Manager == ManagerAWS {
 			return aws.ErrKMSUnsupported(k.ARN, "PutKeyPolicy")
+		}
+		if err := s.checkPolicy(ctx, p, k, policy, bypassLockout); err != nil {
+			return err
 		}
 		k.Policy = policy
 		return nil

@@ -38,6 +38,8 @@ type Service struct {
 	root  *keyring.Key
 	clock aws.Clock
 	authz Authorizer
+	// principalExists checks the principals of key policies (nil: all exist).
+	principalExists func(arn string) bool
 	// keyLocks and aliasLocks serialise read-modify-write per key and per
 	// alias name. They are separate so that holding an alias lock while a
 	// key is read (which may take its lock for a due transition) can never

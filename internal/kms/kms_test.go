@@ -567,8 +567,12 @@ func TestTagsPolicyGrants(t *testing.T) {
 	if len(tags) != 1 || tags[0] != (Tag{"env", "prod"}) {
 		t.Fatalf("tags = %v", tags)
 	}
-	policy := `{"Version":"2012-10-17","Statement":[]}`
-	if err := f.svc.PutKeyPolicy(ctx, alice, region, k.ID, policy); err != nil {
+	wantCode(t, f.svc.PutKeyPolicy(ctx, alice, region, k.ID, `{"Statement":`, false),
+		"MalformedPolicyDocumentException", "The policy is not in a valid JSON format.")
+	wantCode(t, f.svc.PutKeyPolicy(ctx, alice, region, k.ID, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"nobody"},"Action":"kms:*","Resource":"*"}]}`, false),
+		"MalformedPolicyDocumentException", "Policy contains a statement with one or more invalid principals.")
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + string(alice.Account) + `:root"},"Action":"kms:*","Resource":"*"}]}`
+	if err := f.svc.PutKeyPolicy(ctx, alice, region, k.ID, policy, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := f.svc.GetKeyPolicy(ctx, alice, region, k.ID); got != policy {

@@ -46,6 +46,7 @@ func createKey(c *call, in *sdk.CreateKeyInput) (any, error) {
 	}
 	k, err := c.kms.CreateKey(c.ctx, c.p, c.region, kms.CreateKeyInput{
 		Description: str(in.Description), Policy: str(in.Policy), MultiRegion: in.MultiRegion != nil && *in.MultiRegion, Tags: tags,
+		BypassPolicyLockoutSafetyCheck: in.BypassPolicyLockoutSafetyCheck,
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +142,7 @@ func putKeyPolicy(c *call, in *sdk.PutKeyPolicyInput) (any, error) {
 	if err := checkPolicyName(in.PolicyName, false); err != nil {
 		return nil, err
 	}
-	return empty{}, c.kms.PutKeyPolicy(c.ctx, c.p, c.region, ref, policy)
+	return empty{}, c.kms.PutKeyPolicy(c.ctx, c.p, c.region, ref, policy, in.BypassPolicyLockoutSafetyCheck)
 }
 
 func listKeyPolicies(c *call, in *sdk.ListKeyPoliciesInput) (any, error) {

@@ -62,3 +62,54 @@ func TestKMSKeyPolicies(t *testing.T) {
 		t.Fatalf("explicit deny: %s %q", code(err), message(err))
 	}
 }
+
+// TestKMSKeyPolicyChecks: CreateKey and PutKeyPolicy refuse a key policy
+// naming a role that does not exist, and one that would not let the caller
+// change it later unless BypassPolicyLockoutSafetyCheck is set.
+func TestKMSKeyPolicyChecks(t *testing.T) {
+	e := startEnv(t, t.TempDir(), false)
+	defer e.stop()
+	ctx := e.ctx
+	owner := e.kms("a", "us-east-1")
+	acctA, acctB := string(e.keys["a"].Principal().Account), string(e.keys["b"].Principal().Account)
+	doc := func(principal string) *string {
+		return aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"kms:*","Resource":"*"}]}`)
+	}
+	invalid := "Policy contains a statement with one or more invalid principals."
+	lockout := "The new key policy will not allow you to update the key policy in the future."
+	cases := []struct {
+		name, principal string
+		bypass          bool
+		msg             string
+	}{
+		{"missing role", "arn:aws:iam::" + acctA + ":role/nobody", false, invalid},
+		{"missing role, bypass", "arn:aws:iam::" + acctA + ":role/nobody", true, invalid},
+		{"another account only", "arn:aws:iam::" + acctB + ":root", false, lockout},
+		{"another account only, bypass", "arn:aws:iam::" + acctB + ":root", true, ""},
+		{"the owner", "arn:aws:iam::" + acctA + ":root", false, ""},
+	}
+	for _, tc := range cases {
+		_, err := owner.CreateKey(ctx, &kms.CreateKeyInput{Policy: doc(tc.principal), BypassPolicyLockoutSafetyCheck: tc.bypass})
+		if tc.msg == "" && err != nil || tc.msg != "" && (code(err) != "MalformedPolicyDocumentException" || message(err) != tc.msg) {
+			t.Errorf("CreateKey, %s: %v", tc.name, err)
+		}
+	}
+	created, err := owner.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(principal string, bypass bool) error {
+		_, err := owner.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: created.KeyMetadata.KeyId, PolicyName: aws.String("default"),
+			Policy: doc(principal), BypassPolicyLockoutSafetyCheck: bypass})
+		return err
+	}
+	if err := put("arn:aws:iam::"+acctB+":root", false); message(err) != lockout {
+		t.Fatalf("PutKeyPolicy locking the owner out: %v", err)
+	}
+	if err := put("arn:aws:iam::"+acctB+":root", true); err != nil {
+		t.Fatalf("PutKeyPolicy with the bypass: %v", err)
+	}
+	if err := put("arn:aws:iam::"+acctA+":root", false); code(err) != "AccessDeniedException" {
+		t.Fatalf("PutKeyPolicy after locking the key away: %v", err)
+	}
+}

@@ -107,6 +107,7 @@ func Open(cfg Config) (*World, error) {
 	w.STS = sts.New(sts.Config{Store: w.Store, Clock: cfg.Clock, IAM: w.IAM, Trust: w.Authz.Trust(), ValidatePolicy: validator.ValidateSession})
 	ids.IAM, ids.STS = w.IAM, w.STS
 	w.KMS.SetAuthorizer(w.Authz.KMS())
+	w.KMS.SetPrincipalExists(w.IAM.PrincipalExists)
 	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger,
 		SSE: w.SSE, Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
