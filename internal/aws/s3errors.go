@@ -620,6 +620,12 @@ func ErrInvalidBucketAclWithObjectOwnership() *Error {
 	return New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 }
 
+// ErrOwnershipControlsNotFound: GetBucketOwnershipControls on a bucket
+// whose ownership controls were deleted.
+func ErrOwnershipControlsNotFound(bucket string) *Error {
+	return New("OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found").With("BucketName", bucket)
+}
+
 // ErrInvalidObjectOwnership: CreateBucket with a bad x-amz-object-ownership.
 // AWS sends ArgumentName only (no ArgumentValue); an empty value leaves a
 // trailing space in the message.

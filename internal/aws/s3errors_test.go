@@ -279,6 +279,8 @@ func s3Cases() []s3Case {
 			msg: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
 		{name: "invalid canned ACL", err: ErrInvalidCannedACL("bogus"), code: "InvalidArgument", status: 400,
 			msg: "", fields: []Field{s3Field("ArgumentName", "x-amz-acl"), s3Field("ArgumentValue", "bogus")}},
+		{name: "ownership controls not found", err: ErrOwnershipControlsNotFound("b"), code: "OwnershipControlsNotFoundError", status: 404,
+			msg: "The bucket ownership controls were not found", fields: []Field{s3Field("BucketName", "b")}},
 		{name: "object ownership", err: ErrInvalidObjectOwnership("RandomValue"), code: "InvalidArgument", status: 400,
 			msg: "Invalid x-amz-object-ownership header: RandomValue", fields: []Field{s3Field("ArgumentName", "x-amz-object-ownership")}},
 		{name: "object ownership empty", err: ErrInvalidObjectOwnership(""), code: "InvalidArgument", status: 400,

@@ -86,7 +86,7 @@ var Breaks = map[string]Break{
 		"the destination bucket policy explicitly denies s3:ReplicateTags to A's role",
 		Expectation{Status: StatusCompleted, NoTags: true, Spec: "§8.2"}},
 	BreakOwnerOverrideDenied: {BreakOwnerOverrideDenied,
-		"the bucket policy lacks s3:ObjectOwnerOverrideToBucketOwner while the rule changes the replica owner",
+		"the bucket policy lacks s3:ObjectOwnerOverrideToBucketOwner while the rule changes the replica owner (destination Object Ownership ObjectWriter)",
 		Expectation{Status: StatusFailed, Reason: "DstPutObjectNotPermitted", Spec: "§6.2, §8.2"}},
 }
 

@@ -85,8 +85,14 @@ func (d *demo) createRole(ctx context.Context) error {
 // destination creates B's versioned destination bucket.
 func (d *demo) destination(ctx context.Context) error {
 	d.printf("Destination (B, %s)\n", d.o.DestinationRegion)
-	if err := d.step("create bucket", func() (string, error) {
-		return createBucket(ctx, d.s3B, d.dst, d.o.DestinationRegion)
+	// A BucketOwnerEnforced destination (the default) owns its replicas
+	// without the override's permission, so that mistake needs ObjectWriter.
+	ownership, label := types.ObjectOwnership(""), "create bucket"
+	if d.o.has(BreakOwnerOverrideDenied) {
+		ownership, label = types.ObjectOwnershipObjectWriter, "create bucket (Object Ownership ObjectWriter)"
+	}
+	if err := d.step(label, func() (string, error) {
+		return createBucket(ctx, d.s3B, d.dst, d.o.DestinationRegion, ownership)
 	}); err != nil {
 		return err
 	}
@@ -171,7 +177,7 @@ func (d *demo) source(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := d.step("create bucket", func() (string, error) { return createBucket(ctx, d.s3A, d.src, d.o.SourceRegion) }); err != nil {
+	if err := d.step("create bucket", func() (string, error) { return createBucket(ctx, d.s3A, d.src, d.o.SourceRegion, "") }); err != nil {
 		return err
 	}
 	if err := d.step("enable versioning", func() (string, error) { return "", versioning(ctx, d.s3A, d.src, types.BucketVersioningStatusEnabled) }); err != nil {
@@ -256,8 +262,8 @@ func (d *demo) afterSetUp(ctx context.Context) error {
 	return nil
 }
 
-func createBucket(ctx context.Context, c *s3.Client, bucket, region string) (string, error) {
-	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
+func createBucket(ctx context.Context, c *s3.Client, bucket, region string, ownership types.ObjectOwnership) (string, error) {
+	in := &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectOwnership: ownership}
 	if region != "us-east-1" {
 		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
 	}

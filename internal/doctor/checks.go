@@ -168,11 +168,7 @@ func (r *run) checkWrite(t *target) []Check {
 	if t.deleteMarker {
 		return out
 	}
-	if t.rule.Destination.OwnerOverride() {
-		c := r.s3Check(HopOwner, replication.ActionObjectOwnerOverride, arn, keys, v).Check
-		c.Reason = replication.ReasonDstPutObjectNotPermitted
-		out = append(out, c)
-	}
+	out = append(out, r.checkOwnership(t, arn, keys, v))
 	if t.tags {
 		c := r.s3Check(HopTags, replication.ActionReplicateTags, arn, keys, v)
 		if c.Status == Fail && !c.explicit {
@@ -184,6 +180,34 @@ func (r *run) checkWrite(t *target) []Check {
 		out = append(out, c.Check)
 	}
 	return out
+}
+
+// checkOwnership checks who will own the replicas (§8.4): a destination
+// with Object Ownership BucketOwnerEnforced owns them whatever the rule
+// says; otherwise the owner override needs s3:ObjectOwnerOverrideToBucketOwner,
+// and without an override the replicas of a cross-account rule stay the
+// source account's, which the destination's owner then cannot govern.
+func (r *run) checkOwnership(t *target, arn string, keys map[string][]string, v view) Check {
+	override := t.rule.Destination.OwnerOverride()
+	switch {
+	case t.dst.OwnerEnforced():
+		return Check{Hop: HopOwner, Status: OK, Title: fmt.Sprintf("replicas are owned by %s's owner, account %s (Object Ownership BucketOwnerEnforced)", t.dst.Name, t.dst.Account)}
+	case override:
+		c := r.s3Check(HopOwner, replication.ActionObjectOwnerOverride, arn, keys, v).Check
+		c.Reason = replication.ReasonDstPutObjectNotPermitted
+		return c
+	case t.dst.Account != r.src.Account:
+		return Check{Hop: HopOwner, Status: Warn,
+			Title: fmt.Sprintf("replicas in %s are owned by account %s", t.dst.Name, t.dst.Account),
+			Detail: fmt.Sprintf("replicas keep the source objects' owner (account %s), and %s's Object Ownership is %s: account %s will not own them",
+				r.src.Account, t.dst.Name, t.dst.ObjectOwnership, t.dst.Account),
+			Fixes: []Fix{
+				{Account: r.src.Account, Document: "replication configuration of " + r.src.Name,
+					Action: "set Destination.AccessControlTranslation.Owner to Destination (and Destination.Account to " + string(t.dst.Account) + ")"},
+				{Account: t.dst.Account, Document: "Object Ownership of bucket " + t.dst.Name,
+					Action: "aws s3api put-bucket-ownership-controls --bucket " + t.dst.Name + " --ownership-controls Rules=[{ObjectOwnership=BucketOwnerEnforced}]"}}}
+	}
+	return Check{Hop: HopOwner, Status: OK, Title: fmt.Sprintf("replicas are owned by account %s, which owns both buckets", t.dst.Account)}
 }
 
 // replicaKeys are the condition keys of the replica write (§8.2), as the

@@ -74,7 +74,7 @@ func TestCopyAndMultipartAreEligible(t *testing.T) {
 // itself replicates goes no further (§3.2: no chains).
 func TestReplicasAreNotReplicatedAgain(t *testing.T) {
 	f := newFixture(t, options{})
-	f.bucket(acctA, "third", "us-east-1")
+	f.bucket(acctA, "third", "us-east-1", "")
 	if err := f.s3.PutBucketReplication(f.ctx, acctA, "dst", docXML(ruleXML("on", 1, "", "third", ""))); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestReplicasAreNotReplicatedAgain(t *testing.T) {
 // FAILED when one fails although the other completed (§4).
 func TestTwoDestinations(t *testing.T) {
 	f := newFixture(t, options{})
-	f.bucket(acctB, "dst2", "us-west-2")
+	f.bucket(acctB, "dst2", "us-west-2", "")
 	if err := f.s3.PutBucketReplication(f.ctx, acctA, "src", docXML(ruleXML("one", 1, "", "dst", ""),
 		ruleXML("two", 2, "", "dst2", ""))); err != nil {
 		t.Fatal(err)

@@ -49,6 +49,9 @@ type options struct {
 	dstOwner   aws.Principal
 	doc        []byte
 	authorizer replication.Authorizer
+	// dstOwnership is the destination's Object Ownership ("": the default,
+	// BucketOwnerEnforced).
+	dstOwnership string
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -71,17 +74,17 @@ func newFixture(t *testing.T, o options) *fixture {
 	f.engine = replication.New(replication.Config{Store: f.store, Clock: f.clock, Source: f.s3, Destination: f.dest,
 		Assumer: f.assume, Authorizer: o.authorizer, Lease: time.Minute, Backoff: time.Second, MaxBackoff: time.Minute})
 	f.s3.SetReplicator(f.engine)
-	f.bucket(acctA, "src", "us-east-1")
-	f.bucket(o.dstOwner, "dst", "us-west-2")
+	f.bucket(acctA, "src", "us-east-1", "")
+	f.bucket(o.dstOwner, "dst", "us-west-2", o.dstOwnership)
 	if err := f.s3.PutBucketReplication(f.ctx, acctA, "src", o.doc); err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
-func (f *fixture) bucket(p aws.Principal, name, region string) {
+func (f *fixture) bucket(p aws.Principal, name, region, ownership string) {
 	f.t.Helper()
-	in := s3.CreateBucketInput{Bucket: name, Region: region}
+	in := s3.CreateBucketInput{Bucket: name, Region: region, ObjectOwnership: ownership}
 	if region != "us-east-1" {
 		in.LocationConstraint = region
 	}

@@ -47,7 +47,9 @@ func TestTagsWithoutReadPermission(t *testing.T) {
 
 // TestOwnerOverride: with AccessControlTranslation the replica belongs to
 // the destination bucket's owner (§8.4); without the override permission
-// the write fails DstPutObjectNotPermitted.
+// the write fails DstPutObjectNotPermitted — unless the destination
+// enforces bucket-owner ownership (the default), which owns its replicas
+// without that permission (§8.4, §12.4 e).
 func TestOwnerOverride(t *testing.T) {
 	doc := []byte(`<ReplicationConfiguration><Role>` + roleARN + `</Role><Rule><ID>r1</ID><Priority>1</Priority><Filter/>` +
 		`<Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::dst</Bucket><Account>222222222222</Account>` +
@@ -61,14 +63,22 @@ func TestOwnerOverride(t *testing.T) {
 		t.Fatalf("replica %+v, %v: want it owned by %s", r, err, acctB.Account)
 	}
 
-	g := newFixture(t, options{dstOwner: acctB, doc: doc, authorizer: authorizerFunc(
-		func(_ context.Context, req replication.AccessRequest) (replication.Decision, error) {
-			return replication.Decision{Allowed: req.Action != replication.ActionObjectOwnerOverride}, nil
-		})})
+	noOverride := authorizerFunc(func(_ context.Context, req replication.AccessRequest) (replication.Decision, error) {
+		return replication.Decision{Allowed: req.Action != replication.ActionObjectOwnerOverride}, nil
+	})
+	g := newFixture(t, options{dstOwner: acctB, doc: doc, authorizer: noOverride, dstOwnership: "ObjectWriter"})
 	vid = g.put("k", "data", "")
 	g.run()
 	if st, d := g.status("k", vid); st != replication.StatusFailed || d[0].FailureReason != replication.ReasonDstPutObjectNotPermitted {
 		t.Fatalf("without the override permission: %s %+v", st, d)
+	}
+
+	h := newFixture(t, options{dstOwner: acctB, doc: doc, authorizer: noOverride})
+	vid = h.put("k", "data", "")
+	h.run()
+	r, err = h.version(acctB, "dst", "k", vid)
+	if st, _ := h.status("k", vid); st != replication.StatusCompleted || err != nil || r.Owner != acctB.Account {
+		t.Fatalf("BucketOwnerEnforced destination without the override permission: %s, replica %+v, %v", st, r, err)
 	}
 }
 

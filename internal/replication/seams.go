@@ -153,6 +153,9 @@ type BucketInfo struct {
 	Account   aws.AccountID
 	Region    string
 	Versioned bool
+	// OwnerEnforced is Object Ownership BucketOwnerEnforced: the bucket's
+	// owner owns every object in it, replicas included (§8.4).
+	OwnerEnforced bool
 }
 
 // ErrBucketNotFound is returned by DestinationStore.ReplicationBucket for a

@@ -225,7 +225,9 @@ func (e *Engine) readable(ctx context.Context, session aws.Principal, t *Task, s
 // writable prepares the replica (encryption, storage class, owner) and
 // checks the destination-side permissions: s3:ReplicateObject (or
 // s3:ReplicateDelete for a delete marker), the owner override, and
-// s3:ReplicateTags, whose explicit denial drops the tags (§3.2).
+// s3:ReplicateTags, whose explicit denial drops the tags (§3.2). A
+// destination with Object Ownership BucketOwnerEnforced owns its replicas
+// without the override's permission (§8.4, §12.4 e).
 func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, dst BucketInfo, src, replica *ObjectVersion) error {
 	keys, err := e.cfg.Encryption.PrepareReplica(ctx, session, t, src, replica)
 	if err != nil {
@@ -246,7 +248,9 @@ func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, d
 	if !d.Allowed {
 		return Fail(writeReason(t), denial(session, action, arn, d))
 	}
-	if t.OwnerOverride && !t.DeleteMarker {
+	if dst.OwnerEnforced && !t.DeleteMarker {
+		replica.Owner = dst.Account
+	} else if t.OwnerOverride && !t.DeleteMarker {
 		d, err := e.authorize(ctx, session, ActionObjectOwnerOverride, arn, dst.Account, keys)
 		if err != nil {
 			return err

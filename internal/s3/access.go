@@ -29,6 +29,7 @@ const (
 	ActionGetPolicyStatus     = "s3:GetBucketPolicyStatus"
 	ActionPutBucketAcl        = "s3:PutBucketAcl"
 	ActionPutOwnership        = "s3:PutBucketOwnershipControls"
+	ActionGetOwnership        = "s3:GetBucketOwnershipControls"
 	ActionGetObject           = "s3:GetObject"
 	ActionGetObjectVersion    = "s3:GetObjectVersion"
 	ActionPutObject           = "s3:PutObject"

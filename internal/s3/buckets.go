@@ -110,7 +110,7 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if in.ACL != "" && !cannedACLs[in.ACL] {
 		return CreateBucketResult{}, aws.ErrInvalidCannedACL(in.ACL)
 	}
-	if in.ACL != "" && in.ACL != "private" && ownership == "BucketOwnerEnforced" {
+	if in.ACL != "" && in.ACL != "private" && ownership == OwnershipEnforced {
 		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
 	}
 	unlock := s.lock(in.Bucket, "")
@@ -149,7 +149,7 @@ var cannedACLs = map[string]bool{
 func validOwnership(v string) (string, error) {
 	switch v {
 	case "":
-		return "BucketOwnerEnforced", nil
+		return OwnershipEnforced, nil
 	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
 		return v, nil
 	}
@@ -366,4 +366,45 @@ func (s *Service) updateBucket(name string, fn func(*Bucket) error) error {
 	err = commit(batch)
 	s.buckets.Forget(name)
 	return err
+}
+
+// GetBucketOwnershipControls returns the bucket's Object Ownership, or
+// OwnershipControlsNotFoundError once they were deleted.
+func (s *Service) GetBucketOwnershipControls(ctx context.Context, p aws.Principal, bucket string) (string, error) {
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionGetOwnership, ""))
+	if err != nil {
+		return "", err
+	}
+	if b.ObjectOwnership == "" {
+		return "", aws.ErrOwnershipControlsNotFound(bucket)
+	}
+	return b.ObjectOwnership, nil
+}
+
+// PutBucketOwnershipControls sets the bucket's Object Ownership.
+func (s *Service) PutBucketOwnershipControls(ctx context.Context, p aws.Principal, bucket, ownership string) error {
+	switch ownership {
+	case OwnershipEnforced, "BucketOwnerPreferred", "ObjectWriter":
+	default:
+		return aws.ErrMalformedXML()
+	}
+	if _, err := s.bucketFor(ctx, p, bucket, on(ActionPutOwnership, "")); err != nil {
+		return err
+	}
+	return s.updateBucket(bucket, func(b *Bucket) error {
+		b.ObjectOwnership = ownership
+		return nil
+	})
+}
+
+// DeleteBucketOwnershipControls removes the bucket's ownership controls:
+// objects are then owned by their writers (ObjectWriter).
+func (s *Service) DeleteBucketOwnershipControls(ctx context.Context, p aws.Principal, bucket string) error {
+	if _, err := s.bucketFor(ctx, p, bucket, on(ActionPutOwnership, "")); err != nil {
+		return err
+	}
+	return s.updateBucket(bucket, func(b *Bucket) error {
+		b.ObjectOwnership = ""
+		return nil
+	})
 }

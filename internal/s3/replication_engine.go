@@ -170,7 +170,8 @@ func (s *Service) ReplicationBucket(_ context.Context, name string) (replication
 	if err != nil {
 		return replication.BucketInfo{}, err
 	}
-	return replication.BucketInfo{Name: b.Name, Account: b.Account, Region: b.Region, Versioned: b.Versioned()}, nil
+	return replication.BucketInfo{Name: b.Name, Account: b.Account, Region: b.Region, Versioned: b.Versioned(),
+		OwnerEnforced: b.OwnerEnforced()}, nil
 }
 
 // WriteReplica writes r into bucket as a replica: the source's version id

@@ -65,6 +65,15 @@ type Bucket struct {
 	Replication *replication.Configuration `json:"replication,omitempty"`
 }
 
+// OwnershipEnforced is Object Ownership BucketOwnerEnforced, the default of
+// new buckets: the bucket owner owns every object and ACLs are disabled.
+const OwnershipEnforced = "BucketOwnerEnforced"
+
+// OwnerEnforced reports whether the bucket owner owns every object in the
+// bucket. A bucket whose ownership controls were deleted ("") behaves as
+// ObjectWriter.
+func (b *Bucket) OwnerEnforced() bool { return b.ObjectOwnership == OwnershipEnforced }
+
 // Versioned reports whether new writes create new versions.
 func (b *Bucket) Versioned() bool { return b.Versioning == versioningOn }
 

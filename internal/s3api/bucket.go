@@ -17,6 +17,9 @@ func init() {
 	register("GetBucketLocation", getBucketLocation)
 	register("GetBucketVersioning", getBucketVersioning)
 	register("PutBucketVersioning", putBucketVersioning)
+	register("GetBucketOwnershipControls", getBucketOwnershipControls)
+	register("PutBucketOwnershipControls", putBucketOwnershipControls)
+	register("DeleteBucketOwnershipControls", deleteBucketOwnershipControls)
 }
 
 type createBucketConfiguration struct {
@@ -180,5 +183,50 @@ func putBucketVersioning(a *API, rq *Request) error {
 		return err
 	}
 	rq.W.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// ownershipControls is the OwnershipControls document: one rule.
+type ownershipControls struct {
+	XMLName xml.Name `xml:"OwnershipControls"`
+	NS      string   `xml:"xmlns,attr,omitempty"`
+	Rules   []struct {
+		ObjectOwnership string `xml:"ObjectOwnership"`
+	} `xml:"Rule"`
+}
+
+func getBucketOwnershipControls(a *API, rq *Request) error {
+	ownership, err := a.S3.GetBucketOwnershipControls(rq.R.Context(), rq.Auth.Principal, rq.Bucket)
+	if err != nil {
+		return err
+	}
+	res := ownershipControls{NS: xmlNS}
+	res.Rules = append(res.Rules, struct {
+		ObjectOwnership string `xml:"ObjectOwnership"`
+	}{ownership})
+	return writeXML(rq, http.StatusOK, res)
+}
+
+func putBucketOwnershipControls(a *API, rq *Request) error {
+	body, err := readDigestedBody(rq)
+	if err != nil {
+		return err
+	}
+	var cfg ownershipControls
+	if xml.Unmarshal(body, &cfg) != nil || len(cfg.Rules) != 1 {
+		return aws.ErrMalformedXML()
+	}
+	if err := a.S3.PutBucketOwnershipControls(rq.R.Context(), rq.Auth.Principal, rq.Bucket, cfg.Rules[0].ObjectOwnership); err != nil {
+		return err
+	}
+	rq.W.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func deleteBucketOwnershipControls(a *API, rq *Request) error {
+	if err := a.S3.DeleteBucketOwnershipControls(rq.R.Context(), rq.Auth.Principal, rq.Bucket); err != nil {
+		return err
+	}
+	rq.W.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -84,8 +84,14 @@ func buildKMSSetup(t *testing.T, e *env, name, mistake string) kmsSetup {
 	must(kd, err)
 	s.kd = aws.ToString(kd.KeyMetadata.Arn)
 	b := e.s3("b", "us-west-2")
-	must(b.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.dst),
-		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: "us-west-2"}}))
+	dstBucket := &s3.CreateBucketInput{Bucket: aws.String(s.dst),
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: "us-west-2"}}
+	if mistake == mistakeOwnerOverride {
+		// A BucketOwnerEnforced destination (the default) owns its replicas
+		// without the override's permission: the mistake needs another mode.
+		dstBucket.ObjectOwnership = types.ObjectOwnershipObjectWriter
+	}
+	must(b.CreateBucket(ctx, dstBucket))
 	must(b.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(s.dst),
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}))
 	if mistake != mistakeNoBucketPolicy {
@@ -315,5 +321,39 @@ func TestDiagnoseAPI(t *testing.T) {
 	}
 	if status, out = get("a", "/_ferry/explain?bucket="+s.src+"&key=nothing"); status != http.StatusNotFound {
 		t.Fatalf("explain of a missing key: %d %v", status, out)
+	}
+}
+
+// TestOwnershipControls: Get/Put/DeleteBucketOwnershipControls through the
+// SDK, and OwnershipControlsNotFoundError once deleted.
+func TestOwnershipControls(t *testing.T) {
+	e := startEnv(t, t.TempDir(), false)
+	defer e.stop()
+	c := e.s3("a", "us-east-1")
+	if _, err := c.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("owned")}); err != nil {
+		t.Fatal(err)
+	}
+	get := func() string {
+		out, err := c.GetBucketOwnershipControls(e.ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("owned")})
+		if err != nil {
+			return code(err)
+		}
+		return string(out.OwnershipControls.Rules[0].ObjectOwnership)
+	}
+	if got := get(); got != "BucketOwnerEnforced" {
+		t.Fatalf("new bucket: %s", got)
+	}
+	if _, err := c.PutBucketOwnershipControls(e.ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("owned"),
+		OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipObjectWriter}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(); got != "ObjectWriter" {
+		t.Fatalf("after put: %s", got)
+	}
+	if _, err := c.DeleteBucketOwnershipControls(e.ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: aws.String("owned")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(); got != "OwnershipControlsNotFoundError" {
+		t.Fatalf("after delete: %s", got)
 	}
 }
