@@ -147,7 +147,7 @@ func TestReportText(t *testing.T) {
 	for _, want := range []string{
 		"✓ assume-role", "✗ replica-write", "[DstPutObjectNotPermitted]", "! tags", "? replica-key",
 		"fix — account B: in bucket policy of dst: add it", `rule "r2" → other: Disabled, not checked`,
-		"1 check fail: new objects would end FAILED.", "To fix, per account:",
+		"1 check fails: new objects would end FAILED.", "To fix, per account:",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)

@@ -38,8 +38,10 @@ func (rep *Report) Text() string {
 	}
 	b.WriteString("\n")
 	switch {
-	case failed > 0:
-		fmt.Fprintf(&b, "%s fail: new objects would end FAILED.\n", plural(failed, "check"))
+	case failed == 1:
+		b.WriteString("1 check fails: new objects would end FAILED.\n")
+	case failed > 1:
+		fmt.Fprintf(&b, "%d checks fail: new objects would end FAILED.\n", failed)
 	case unknown > 0:
 		fmt.Fprintf(&b, "%s could not be made with these credentials.\n", plural(unknown, "check"))
 	default:
