@@ -64,7 +64,8 @@ type Bucket struct {
 	// none. It is shared by cached copies of the record: replace, never modify.
 	Replication *replication.Configuration `json:"replication,omitempty"`
 	// PublicAccessBlock is the bucket's S3 Block Public Access
-	// configuration, nil when it has none (public_access.go).
+	// configuration, nil when it has none (public_access.go). Shared by
+	// cached copies like Replication: replace, never modify.
 	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
 }
 
