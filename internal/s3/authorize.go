@@ -56,7 +56,7 @@ func (s *Service) request(ctx context.Context, p aws.Principal, b *Bucket, a acc
 		if err != nil {
 			return req, aws.Internal(fmt.Errorf("bucket policy of %s: %w", b.Name, err))
 		}
-		req.ResourcePolicy = named
+		req.ResourcePolicy = restricted(p, b, named)
 	}
 	return req, nil
 }

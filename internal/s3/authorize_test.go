@@ -228,6 +228,9 @@ func TestPolicyStatus(t *testing.T) {
 		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}`, false},
 	} {
 		s, _ := newTestService(t)
+		if err := s.DeletePublicAccessBlock(ctx, owner, "bkt"); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.PutBucketPolicy(ctx, owner, "bkt", tc.doc); err != nil {
 			t.Fatal(err)
 		}

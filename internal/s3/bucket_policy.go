@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/policy"
@@ -20,15 +18,21 @@ func ErrNoSuchBucketPolicy(bucket string) *aws.Error {
 }
 
 // PutBucketPolicy validates doc as a bucket policy of the bucket and
-// stores it in place of any previous one.
+// stores it in place of any previous one. A public policy is refused
+// (AccessDenied) while the bucket's BlockPublicPolicy setting is on.
 func (s *Service) PutBucketPolicy(ctx context.Context, p aws.Principal, bucket, doc string) error {
 	if _, err := s.policyBucket(ctx, p, bucket, ActionPutBucketPolicy, http.MethodPut); err != nil {
 		return err
 	}
-	if _, err := policy.ParseOptions(doc, policy.BucketPolicy, policy.Options{Bucket: bucket, PrincipalExists: s.principalExists}); err != nil {
+	pol, err := policy.ParseOptions(doc, policy.BucketPolicy, policy.Options{Bucket: bucket, PrincipalExists: s.principalExists})
+	if err != nil {
 		return malformedPolicy(err)
 	}
+	public := pol.Public()
 	return s.updateBucket(bucket, func(b *Bucket) error {
+		if public && b.blocks(func(c *PublicAccessBlock) bool { return c.BlockPublicPolicy }) {
+			return errPublicPolicyBlocked(p, b)
+		}
 		b.Policy = doc
 		return nil
 	})
@@ -58,8 +62,8 @@ func (s *Service) DeleteBucketPolicy(ctx context.Context, p aws.Principal, bucke
 }
 
 // GetBucketPolicyStatus reports whether the bucket policy makes the bucket
-// public: an Allow statement for everyone ("*") that no condition on a
-// fixed value (source ARN, account, VPC, organization, …) narrows.
+// public, as policy.Policy.Public judges it (the rule Block Public Access
+// enforces).
 func (s *Service) GetBucketPolicyStatus(ctx context.Context, p aws.Principal, bucket string) (bool, error) {
 	b, err := s.bucketFor(ctx, p, bucket, on(ActionGetPolicyStatus, ""))
 	if err != nil {
@@ -72,12 +76,7 @@ func (s *Service) GetBucketPolicyStatus(ctx context.Context, p aws.Principal, bu
 	if err != nil {
 		return false, aws.Internal(err)
 	}
-	for _, st := range named.Policy.Statements {
-		if st.Effect == policy.Allow && everyone(st.Principal) && !narrowed(st.Condition) {
-			return true, nil
-		}
-	}
-	return false, nil
+	return named.Policy.Public(), nil
 }
 
 // policyBucket authorizes a bucket-policy operation as AWS does: the root
@@ -109,43 +108,4 @@ func malformedPolicy(err error) error {
 		return aws.New(pe.Code, http.StatusBadRequest, pe.Message)
 	}
 	return aws.Internal(err)
-}
-
-func everyone(p policy.Principals) bool {
-	for _, k := range []string{"*", "AWS"} {
-		for _, v := range p[k] {
-			if v == "*" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// fixedKeys are the condition keys that, tested against fixed values, keep
-// a statement for everyone from making a bucket public.
-var fixedKeys = []string{"aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceaccount", "aws:sourceowner",
-	"aws:principalorgid", "aws:principalaccount", "aws:principalarn", "aws:userid", "aws:sourceip",
-	"s3:dataaccesspointarn", "s3:dataaccesspointaccount"}
-
-// narrowed reports whether a condition pins one of fixedKeys to fixed
-// values: a positive operator without IfExists, and no wildcard (nor an
-// all-addresses range) among the values.
-func narrowed(conds []policy.Condition) bool {
-	for _, c := range conds {
-		op := strings.ToLower(c.Operator)
-		if strings.Contains(op, "not") || strings.HasSuffix(op, "ifexists") || strings.HasPrefix(op, "forallvalues") {
-			continue
-		}
-		if !slices.ContainsFunc(fixedKeys, func(k string) bool { return strings.EqualFold(c.Key, k) }) {
-			continue
-		}
-		open := slices.ContainsFunc(c.Values, func(v string) bool {
-			return strings.ContainsAny(v, "*?") || strings.HasSuffix(v, "/0")
-		})
-		if !open {
-			return true
-		}
-	}
-	return false
 }

@@ -128,7 +128,9 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if !aws.IsCode(err, "NoSuchBucket") {
 		return CreateBucketResult{}, err
 	}
-	b := Bucket{Name: in.Bucket, Account: p.Account, Region: region, Created: s.clock.Now().UTC(), ObjectOwnership: ownership}
+	block := blockAll
+	b := Bucket{Name: in.Bucket, Account: p.Account, Region: region, Created: s.clock.Now().UTC(), ObjectOwnership: ownership,
+		PublicAccessBlock: &block}
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)

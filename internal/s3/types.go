@@ -63,6 +63,10 @@ type Bucket struct {
 	// Replication is the bucket's replication configuration, nil when it has
 	// none. It is shared by cached copies of the record: replace, never modify.
 	Replication *replication.Configuration `json:"replication,omitempty"`
+	// PublicAccessBlock is the bucket's S3 Block Public Access
+	// configuration, nil when it has none (public_access.go). Shared by
+	// cached copies like Replication: replace, never modify.
+	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
 }
 
 // OwnershipEnforced is Object Ownership BucketOwnerEnforced, the default of

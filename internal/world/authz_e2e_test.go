@@ -248,11 +248,35 @@ func TestAnonymousNeedsPublicPolicy(t *testing.T) {
 		t.Fatalf("latest denial %+v", d)
 	}
 	public := `{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::website/*"}]}`
-	if _, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("website"), Policy: aws.String(public)}); err != nil {
+	putPolicy := func() error {
+		_, err := owner.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("website"), Policy: aws.String(public)})
+		return err
+	}
+	// A new bucket blocks public access: the owner must lift the block first.
+	wantAPIError(t, putPolicy(), "AccessDenied", `User: arn:aws:iam::`+e.acct["a"]+`:root is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::website" because public policies are prevented by the BlockPublicPolicy setting in S3 Block Public Access.`)
+	if _, err := owner.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("website")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := putPolicy(); err != nil {
 		t.Fatal(err)
 	}
 	if got := anon(http.MethodGet); got != http.StatusOK {
 		t.Fatalf("anonymous GET with public read: %d", got)
+	}
+	// RestrictPublicBuckets sets the public grant aside again.
+	restrict := &s3types.PublicAccessBlockConfiguration{RestrictPublicBuckets: aws.Bool(true)}
+	if _, err := owner.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String("website"), PublicAccessBlockConfiguration: restrict}); err != nil {
+		t.Fatal(err)
+	}
+	if got := anon(http.MethodGet); got != http.StatusForbidden {
+		t.Fatalf("anonymous GET under RestrictPublicBuckets: %d", got)
+	}
+	if _, err := owner.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String("website"),
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{RestrictPublicBuckets: aws.Bool(false)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := anon(http.MethodGet); got != http.StatusOK {
+		t.Fatalf("anonymous GET once the restriction is lifted: %d", got)
 	}
 	if got := anon(http.MethodPut); got != http.StatusForbidden {
 		t.Fatalf("anonymous PUT with public read: %d", got)

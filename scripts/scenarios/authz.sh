@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Authorization with the stock AWS CLI and curl: a user needs identity
-# policies, bucket policies grant other accounts and anonymous readers, an
-# explicit deny wins, and the owner's root can always remove the policy.
+# policies, bucket policies grant other accounts and anonymous readers (once
+# the bucket's Block Public Access settings allow it), an explicit deny
+# wins, and the owner's root can always remove the policy.
 source "$(dirname "$0")/../lib/ferry.sh"
 
 start_ferry
@@ -41,8 +42,16 @@ expect_eq "$code" "403" "anonymous GET without a public policy"
 cat >"$WORK/public.json" <<'JSON'
 {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::authz-data/*"},{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::authz-data/*"}]}
 JSON
+expect_eq "$($A s3api get-public-access-block --bucket authz-data --query PublicAccessBlockConfiguration.BlockPublicPolicy --output text)" "True" "new buckets block public policies"
+expect_error AccessDenied $A s3api put-bucket-policy --bucket authz-data --policy "file://$WORK/public.json"
+$A s3api delete-public-access-block --bucket authz-data
+expect_error NoSuchPublicAccessBlockConfiguration $A s3api get-public-access-block --bucket authz-data
 $A s3api put-bucket-policy --bucket authz-data --policy "file://$WORK/public.json"
 expect_eq "$(curl -s "$ENDPOINT/authz-data/k")" "hello" "anonymous GET with a public policy"
+$A s3api put-public-access-block --bucket authz-data --public-access-block-configuration RestrictPublicBuckets=true
+code=$(curl -s -o /dev/null -w '%{http_code}' "$ENDPOINT/authz-data/k")
+expect_eq "$code" "403" "anonymous GET under RestrictPublicBuckets"
+$A s3api delete-public-access-block --bucket authz-data
 expect_eq "$($A s3api get-bucket-policy-status --bucket authz-data --query PolicyStatus.IsPublic --output text)" "True" "policy status"
 
 step "an explicit deny binds even the owner's root, who may still remove the policy"
