@@ -92,6 +92,7 @@ API and benchmarks as that account; with --endpoint, --access-key and
 	f.BoolVar(&baseline, "baseline", false, "first run the same phases against a no-op HTTP server in this process and print Ferry's figures as ratios of it")
 	f.BoolVar(&putOnly, "put-only", false, "run only the PUT phases (fill a server, e.g. with --max-ops 1000000)")
 	f.DurationVarP(&duration, "duration", "d", 10*time.Second, "length of each phase")
+	cmd.AddCommand(benchReplicationCmd())
 	return cmd
 }
 

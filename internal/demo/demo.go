@@ -13,6 +13,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Replication statuses reported by x-amz-replication-status.
@@ -160,4 +162,29 @@ func (o *Options) defaults() error {
 		o.Suffix = hex.EncodeToString(b[:])
 	}
 	return nil
+}
+
+// Environment is a built set-up: where to write to see objects replicate.
+type Environment struct {
+	Endpoint          string
+	SourceBucket      string
+	DestinationBucket string
+	SourceRegion      string
+	DestinationRegion string
+	// Source writes into SourceBucket as account A.
+	Source *s3.Client
+}
+
+// Build builds the walkthrough's set-up (with o.Break's mistake, if any)
+// and returns it without uploading anything: what a load generator needs.
+func Build(ctx context.Context, o Options) (*Environment, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	d := newDemo(o)
+	if err := d.setUp(ctx); err != nil {
+		return nil, err
+	}
+	return &Environment{Endpoint: o.Endpoint, SourceBucket: d.src, DestinationBucket: d.dst,
+		SourceRegion: o.SourceRegion, DestinationRegion: o.DestinationRegion, Source: d.s3A}, nil
 }

@@ -86,8 +86,11 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 	if err != nil {
 		return fmt.Errorf("replication: settle %s/%s (%s) → %s: %w", t.SourceBucket, t.Key, t.VersionID, t.Destination, err)
 	}
-	if status == StatusFailed {
+	switch status {
+	case StatusFailed:
 		e.metrics.failed(t)
+	case StatusCompleted:
+		e.metrics.completed(t, e.cfg.Clock.Now())
 	}
 	return nil
 }
