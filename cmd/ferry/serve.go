@@ -36,6 +36,7 @@ type serveOptions struct {
 	tlsKey   string
 	debug    string
 	rootKey  string
+	workers  int
 }
 
 func serveCmd() *cobra.Command {
@@ -63,6 +64,7 @@ that this works at once:
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
 	f.StringVar(&o.debug, "debug-listen", envOr("FERRY_DEBUG_LISTEN", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; env FERRY_DEBUG_LISTEN)")
+	f.IntVar(&o.workers, "replication-workers", envInt("FERRY_REPLICATION_WORKERS", 0), "concurrent replications (default 16; env FERRY_REPLICATION_WORKERS)")
 	f.StringVar(&o.rootKey, "root-key-file", "", "root key file (base64, mode 0600); default: env FERRY_ROOT_KEY, else <data-dir>/root.key, created on first start")
 	return cmd
 }
@@ -90,7 +92,8 @@ func serve(ctx context.Context, o serveOptions, out io.Writer) error {
 	if o.rootKey != "" {
 		rootKey = keyring.Options{Path: o.rootKey}
 	}
-	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log, RootKey: rootKey})
+	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log, RootKey: rootKey,
+		Replication: world.ReplicationConfig{Workers: o.workers}})
 	if err != nil {
 		return err
 	}

@@ -160,7 +160,7 @@ func (c ReplicationConfig) wait(ctx context.Context, before metricsSnapshot) (me
 		select {
 		case <-ctx.Done():
 			return s, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -126,8 +127,9 @@ func TestStorageClassOverride(t *testing.T) {
 	}
 }
 
-// TestMetrics: pending operations and bytes come from the queue; failures
-// are counted per source, destination and rule.
+// TestMetrics: pending operations and bytes come from the queue (read at
+// most once a second); failures are counted per source, destination and
+// rule.
 func TestMetrics(t *testing.T) {
 	f := newFixture(t, options{dstOwner: acctB})
 	f.put("a", "12345", "")
@@ -143,6 +145,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("pending metrics %v, want %v", got, want)
 	}
 	f.run() // cross-account without a grant: both fail
+	f.clock.Advance(time.Second) // the queue's figures are at most a second old
 	got := gather(t, reg)
 	if got["ferry_replication_operations_failed_total"] != 2 || got["ferry_replication_operations_pending"] != 0 {
 		t.Fatalf("after failures %v", got)

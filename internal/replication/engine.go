@@ -15,7 +15,7 @@ import (
 
 // Defaults of an Engine's Config.
 const (
-	DefaultWorkers      = 4
+	DefaultWorkers      = 16
 	DefaultPollInterval = time.Second
 	DefaultLease        = 5 * time.Minute
 	DefaultBackoff      = time.Second

@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,11 +11,16 @@ import (
 
 // Collector exports the replication metrics of §7, per source bucket,
 // destination bucket and rule id. The pending figures and the latency are
-// read from the durable queue at each scrape, so they survive restarts and
-// never drift; failures are counted as they happen.
+// read from the durable queue, so they survive restarts and never drift —
+// at most once per scanEvery, since a scan reads every queued task;
+// failures and lags are counted as they happen.
 type Collector struct {
 	queue *Queue
 	clock aws.Clock
+
+	mu      sync.Mutex
+	scanned time.Time
+	pending map[[3]string]*pendingAgg
 
 	pendingOps   *prometheus.Desc
 	pendingBytes *prometheus.Desc
@@ -53,27 +59,18 @@ func (m *Collector) Describe(ch chan<- *prometheus.Desc) {
 	m.lag.Describe(ch)
 }
 
+// scanEvery bounds how often a scrape re-reads the queue.
+const scanEvery = time.Second
+
+// pendingAgg is the queue's figures for one series.
+type pendingAgg struct {
+	ops, bytes int
+	latency    float64
+}
+
 // Collect implements prometheus.Collector.
 func (m *Collector) Collect(ch chan<- prometheus.Metric) {
-	type agg struct {
-		ops, bytes int
-		latency    float64
-	}
-	now := m.clock.Now()
-	per := map[[3]string]*agg{}
-	err := m.queue.Scan(func(t *Task) bool {
-		k := [3]string{t.SourceBucket, t.Destination, t.RuleID}
-		a := per[k]
-		if a == nil {
-			a = &agg{}
-			per[k] = a
-		}
-		a.ops++
-		a.bytes += int(t.Size)
-		a.latency = max(a.latency, now.Sub(t.Created).Seconds())
-		return true
-	})
-	if err == nil {
+	if per, err := m.pendingFigures(); err == nil {
 		for k, a := range per {
 			ch <- prometheus.MustNewConstMetric(m.pendingOps, prometheus.GaugeValue, float64(a.ops), k[:]...)
 			ch <- prometheus.MustNewConstMetric(m.pendingBytes, prometheus.GaugeValue, float64(a.bytes), k[:]...)
@@ -82,6 +79,35 @@ func (m *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	m.failures.Collect(ch)
 	m.lag.Collect(ch)
+}
+
+// pendingFigures aggregates the queue, or returns the last aggregate when
+// it is less than scanEvery old.
+func (m *Collector) pendingFigures() (map[[3]string]*pendingAgg, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.clock.Now()
+	if m.pending != nil && now.Sub(m.scanned) < scanEvery && !now.Before(m.scanned) {
+		return m.pending, nil
+	}
+	per := map[[3]string]*pendingAgg{}
+	err := m.queue.Scan(func(t *Task) bool {
+		k := [3]string{t.SourceBucket, t.Destination, t.RuleID}
+		a := per[k]
+		if a == nil {
+			a = &pendingAgg{}
+			per[k] = a
+		}
+		a.ops++
+		a.bytes += int(t.Size)
+		a.latency = max(a.latency, now.Sub(t.Created).Seconds())
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.pending, m.scanned = per, now
+	return per, nil
 }
 
 // completed records the lag of a version replicated at now.
