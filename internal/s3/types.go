@@ -63,6 +63,9 @@ type Bucket struct {
 	// Replication is the bucket's replication configuration, nil when it has
 	// none. It is shared by cached copies of the record: replace, never modify.
 	Replication *replication.Configuration `json:"replication,omitempty"`
+	// Notification is the event notification configuration, nil when it
+	// has none. Shared like Replication: replace, never modify.
+	Notification *NotificationConfiguration `json:"notification,omitempty"`
 }
 
 // Versioned reports whether new writes create new versions.
