@@ -39,7 +39,7 @@ func TestEventLine(t *testing.T) {
 		want string
 	}{
 		{replication.Event{EventTime: "2026-11-23T12:00:00.000Z", EventName: replication.EventFailedReplication,
-			S3: replication.EventS3{Object: replication.EventObject{Key: "dir%2Fa+b", VersionID: "v1"}},
+			S3:                   replication.EventS3{Object: replication.EventObject{Key: "dir%2Fa+b", VersionID: "v1"}},
 			ReplicationEventData: &replication.ReplicationEventData{DestinationBucket: "arn:aws:s3:::dst", FailureReason: "DstPutObjectNotPermitted"}},
 			"2026-11-23T12:00:00.000Z  Replication:OperationFailedReplication          dir/a b  v1  → dst  DstPutObjectNotPermitted"},
 		{replication.Event{EventTime: "t", EventName: replication.EventMissedThreshold, S3: replication.EventS3{Object: replication.EventObject{Key: "k"}}},
