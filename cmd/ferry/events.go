@@ -62,6 +62,9 @@ records in S3's event message structure.`,
 			seen := map[string]bool{}
 			for {
 				raw, err := c.Do(cmd.Context(), http.MethodGet, "/_ferry/events", q, nil)
+				if follow && cmd.Context().Err() != nil {
+					return nil // interrupted while following
+				}
 				var apiErr *ferryapi.Error
 				if errors.As(err, &apiErr) {
 					return errors.New(apiErr.Message)
