@@ -92,7 +92,7 @@ func TestEventsCommand(t *testing.T) {
 	record := func(key string) {
 		b := w.Store.NewBatch()
 		w.Replication.Events().Append(b, &replication.Event{EventTime: "2026-11-23T12:00:00.000Z", EventName: replication.EventFailedReplication,
-			S3: replication.EventS3{Bucket: replication.EventBucket{Name: "cli-src"}, Object: replication.EventObject{Key: key, VersionID: "v-" + key}},
+			S3:                   replication.EventS3{Bucket: replication.EventBucket{Name: "cli-src"}, Object: replication.EventObject{Key: key, VersionID: "v-" + key}},
 			ReplicationEventData: &replication.ReplicationEventData{DestinationBucket: "arn:aws:s3:::cli-dst", FailureReason: "DstBucketNotFound"}})
 		if err := b.Commit(); err != nil {
 			t.Fatal(err)
