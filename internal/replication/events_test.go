@@ -63,13 +63,22 @@ func TestFailureEvents(t *testing.T) {
 		name      string
 		extra     string
 		crossAcct bool
+		setup     func(*fixture)
+		reason    string
 		want      []string
 	}{
-		{"failure with metrics", withMetrics, true, []string{replication.EventFailedReplication}},
-		{"failure with RTC", withRTC, true, []string{replication.EventFailedReplication}},
-		{"failure without metrics", "", true, nil},
-		{"completion with metrics", withMetrics, false, nil},
-		{"completion with RTC in time", withRTC, false, nil},
+		{"failure with metrics", withMetrics, true, nil, replication.ReasonDstPutObjectNotPermitted, []string{replication.EventFailedReplication}},
+		{"failure with RTC", withRTC, true, nil, replication.ReasonDstPutObjectNotPermitted, []string{replication.EventFailedReplication}},
+		{"destination deleted", withMetrics, false, func(f *fixture) {
+			if err := f.s3.DeleteBucket(f.ctx, acctA, "dst"); err != nil {
+				f.t.Fatal(err)
+			}
+		}, replication.ReasonDstBucketNotFound, []string{replication.EventFailedReplication}},
+		{"trust policy", withMetrics, false, func(f *fixture) { f.assume.deny = true }, replication.ReasonAssumeRoleNotPermitted,
+			[]string{replication.EventFailedReplication}},
+		{"failure without metrics", "", true, nil, "", nil},
+		{"completion with metrics", withMetrics, false, nil, "", nil},
+		{"completion with RTC in time", withRTC, false, nil, "", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -78,6 +87,9 @@ func TestFailureEvents(t *testing.T) {
 				o.dstOwner = acctB // no bucket policy: DstPutObjectNotPermitted
 			}
 			f := newFixture(t, o)
+			if c.setup != nil {
+				c.setup(f)
+			}
 			vid := f.put("dir/a b.txt", "data", "")
 			f.clock.Advance(2 * time.Second)
 			f.run()
@@ -102,7 +114,7 @@ func TestFailureEvents(t *testing.T) {
 				t.Fatalf("record s3 %+v", ev.S3)
 			}
 			if d == nil || d.ReplicationRuleID != "r1" || d.DestinationBucket != "arn:aws:s3:::dst" || d.S3Operation != "OBJECT_PUT" ||
-				d.RequestTime != "2026-11-23T12:00:00.000Z" || d.FailureReason != replication.ReasonDstPutObjectNotPermitted {
+				d.RequestTime != "2026-11-23T12:00:00.000Z" || d.FailureReason != c.reason {
 				t.Fatalf("replicationEventData %+v", d)
 			}
 			if rtc := c.extra == withRTC; (d.Threshold == "15") != rtc {
