@@ -92,13 +92,20 @@ func TestEventsCommand(t *testing.T) {
 	record := func(key string) {
 		b := w.Store.NewBatch()
 		w.Replication.Events().Append(b, &replication.Event{EventTime: "2026-11-23T12:00:00.000Z", EventName: replication.EventFailedReplication,
-			S3:                   replication.EventS3{Bucket: replication.EventBucket{Name: "cli-src"}, Object: replication.EventObject{Key: key, VersionID: "v-" + key}},
+			S3:                   replication.EventS3{Bucket: replication.EventBucket{Name: "cli-src", OwnerIdentity: replication.EventIdentity{PrincipalID: string(accts[0].ID)}}, Object: replication.EventObject{Key: key, VersionID: "v-" + key}},
 			ReplicationEventData: &replication.ReplicationEventData{DestinationBucket: "arn:aws:s3:::cli-dst", FailureReason: "DstBucketNotFound"}})
 		if err := b.Commit(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	record("one")
+	// A record of an earlier bucket of that name, in another account, is not shown.
+	b := w.Store.NewBatch()
+	w.Replication.Events().Append(b, &replication.Event{EventName: replication.EventFailedReplication,
+		S3: replication.EventS3{Bucket: replication.EventBucket{Name: "cli-src", OwnerIdentity: replication.EventIdentity{PrincipalID: "999999999999"}}}})
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
 
 	out, err := runFerry(t, "events", "cli-src", "--data-dir", dir)
 	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "one  v-one  → cli-dst  DstBucketNotFound") {

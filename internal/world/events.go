@@ -39,12 +39,17 @@ func (a *diagnoseAPI) events(rw http.ResponseWriter, r *http.Request, p aws.Prin
 		jsonError(rw, http.StatusInternalServerError, err.Error())
 		return
 	}
-	if records == nil {
-		records = []replication.Event{}
+	// A deleted bucket's records stay until newer ones push them out: a
+	// bucket of the same name in another account must not see them.
+	kept := []replication.Event{}
+	for _, ev := range records {
+		if ev.S3.Bucket.OwnerIdentity.PrincipalID != string(b.Account) {
+			continue
+		}
+		ev.S3.ConfigurationID = b.Notification.Match(ev.EventName, ev.ObjectKey())
+		kept = append(kept, ev)
 	}
-	for i := range records {
-		records[i].S3.ConfigurationID = b.Notification.Match(records[i].EventName, records[i].ObjectKey())
-	}
+	records = kept
 	writeJSON(rw, http.StatusOK, struct {
 		Records []replication.Event `json:"Records"`
 	}{records})
