@@ -87,7 +87,7 @@ func readEvents(e *env, akid, secret, bucket, limit string) ([]replication.Event
 // the reason DstPutObjectNotPermitted. The source account reads it through
 // /_ferry/events, with the configurationId of its notification
 // configuration (stored with SkipDestinationValidation); the destination
-// account may not read it; the operator may.
+// account may not read it; the operator may (spec §14 scenario 23).
 func TestFailureEventsEndToEnd(t *testing.T) {
 	e := startReplicationEnv(t, ReplicationConfig{Workers: 2, PollInterval: 20 * time.Millisecond,
 		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
