@@ -448,11 +448,21 @@ func (s *Service) GetBucketNotificationConfiguration(ctx context.Context, p aws.
 }
 
 // EventsBucket returns a bucket whose replication events p wants to read:
-// the operator may read every bucket's, an account principal those of the
-// buckets it may s3:GetBucketNotification on.
+// the operator may read every bucket's; a principal of the bucket owner's
+// account those of the buckets it may s3:GetBucketNotification on. The
+// events are the owner's, as notifications go to the owner's destinations:
+// a bucket policy granting another account s3:GetBucketNotification does
+// not open them (AccessDenied).
 func (s *Service) EventsBucket(ctx context.Context, p aws.Principal, bucket string) (*Bucket, error) {
 	if p.Type == aws.PrincipalAdmin {
 		return s.Bucket(bucket)
 	}
-	return s.bucketFor(ctx, p, bucket, on(ActionGetNotification, ""))
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionGetNotification, ""))
+	if err != nil {
+		return nil, err
+	}
+	if p.Account != b.Account {
+		return nil, aws.ErrAccessDenied()
+	}
+	return b, nil
 }

@@ -133,6 +133,20 @@ func TestFailureEventsEndToEnd(t *testing.T) {
 	if _, err := readEvents(e, kb.ID, kb.Secret, "ev-src", ""); !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden {
 		t.Fatalf("account B reads the events: %v", err)
 	}
+	// A bucket policy may let B read the notification configuration, not
+	// A's events.
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		string(kb.Principal().Account) + `:root"},"Action":"s3:GetBucketNotification","Resource":"arn:aws:s3:::ev-src"}]}`
+	if _, err := a.PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("ev-src"), Policy: aws.String(grant)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3("b", "us-east-1").GetBucketNotificationConfiguration(e.ctx,
+		&s3.GetBucketNotificationConfigurationInput{Bucket: aws.String("ev-src")}); err != nil {
+		t.Fatalf("account B reads the granted notification configuration: %v", err)
+	}
+	if _, err := readEvents(e, kb.ID, kb.Secret, "ev-src", ""); !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden {
+		t.Fatalf("account B reads the events through the grant: %v", err)
+	}
 	if _, err := readEvents(e, ka.ID, ka.Secret, "ev-src", "0"); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
 		t.Fatalf("limit=0: %v", err)
 	}
