@@ -45,8 +45,8 @@ minutes after its write, then OperationReplicatedAfterThreshold when it
 lands. Ferry sends them to no SNS, SQS, Lambda or EventBridge destination:
 it keeps the newest 1000 per bucket, and this command reads them.
 
-The caller must be allowed s3:GetBucketNotification on BUCKET (the
-operator, through --data-dir, may read every bucket's). --follow keeps
+The caller must be of BUCKET's account and allowed s3:GetBucketNotification
+on it (the operator, through --data-dir, may read every bucket's). --follow keeps
 polling and prints new events as they are recorded; --json prints the
 records in S3's event message structure.`,
 		Example: `  ferry events my-source-bucket

@@ -14,8 +14,8 @@ const MaxEventsLimit = replication.DefaultEventRetention
 // events answers GET /_ferry/events?bucket=B[&limit=N]: the newest
 // replication events of source bucket B (at most N, 100 by default),
 // oldest first, as {"Records":[…]} in S3's event message structure. The
-// caller must be allowed s3:GetBucketNotification on B (the operator
-// always is). Each record's s3.configurationId names the configuration of
+// caller must be a principal of B's owner allowed s3:GetBucketNotification
+// on B, or the operator (s3.Service.EventsBucket). Each record's s3.configurationId names the configuration of
 // B's current notification configuration that matches it, "" when none:
 // Ferry delivers to none of them, the log is where events are kept.
 func (a *diagnoseAPI) events(rw http.ResponseWriter, r *http.Request, p aws.Principal) {
