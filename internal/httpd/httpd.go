@@ -56,7 +56,7 @@ type Server struct {
 	// Clock words clock-skew errors of the Query services (nil: system clock).
 	Clock aws.Clock
 	Admin http.Handler // served under /_ferry/admin/ for the admin principal
-	// Diagnose serves /_ferry/doctor/ and /_ferry/explain for any signed
+	// Diagnose serves /_ferry/doctor/, /_ferry/explain and /_ferry/events for any signed
 	// caller (the operator or an account's principal).
 	Diagnose http.Handler
 	Log      *slog.Logger
@@ -226,7 +226,7 @@ func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostI
 		promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	case strings.HasPrefix(path, "admin/") && s.Admin != nil:
 		s.serveSigned(w, r, reqID, hostID, s.Admin, true)
-	case (strings.HasPrefix(path, "doctor/") || path == "explain") && s.Diagnose != nil:
+	case (strings.HasPrefix(path, "doctor/") || path == "explain" || path == "events") && s.Diagnose != nil:
 		s.serveSigned(w, r, reqID, hostID, s.Diagnose, false)
 	default:
 		http.NotFound(w, r)

@@ -114,6 +114,18 @@ func (d *Destination) ReplicaKmsKeyID() string {
 	return d.EncryptionConfiguration.ReplicaKmsKeyID
 }
 
+// MetricsEnabled reports whether the destination has replication metrics,
+// which RTC turns on (§7): failures then produce FailedReplication events.
+func (d *Destination) MetricsEnabled() bool {
+	return (d.Metrics != nil && d.Metrics.Status == statusEnabled) || d.RTCEnabled()
+}
+
+// RTCEnabled reports whether Replication Time Control is on: versions then
+// produce the MissedThreshold and ReplicatedAfterThreshold events (§7).
+func (d *Destination) RTCEnabled() bool {
+	return d.ReplicationTime != nil && d.ReplicationTime.Status == statusEnabled
+}
+
 // OwnerOverride reports whether replicas are owned by the destination
 // bucket's owner (AccessControlTranslation).
 func (d *Destination) OwnerOverride() bool { return d.AccessControlTranslation != nil }

@@ -144,7 +144,7 @@ func TestMetrics(t *testing.T) {
 		got["ferry_replication_operations_failed_total"] != 0 {
 		t.Fatalf("pending metrics %v, want %v", got, want)
 	}
-	f.run() // cross-account without a grant: both fail
+	f.run()                      // cross-account without a grant: both fail
 	f.clock.Advance(time.Second) // the queue's figures are at most a second old
 	got := gather(t, reg)
 	if got["ferry_replication_operations_failed_total"] != 2 || got["ferry_replication_operations_pending"] != 0 {

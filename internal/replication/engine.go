@@ -20,6 +20,9 @@ const (
 	DefaultLease        = 5 * time.Minute
 	DefaultBackoff      = time.Second
 	DefaultMaxBackoff   = 5 * time.Minute
+	// DefaultThresholdInterval is how often running workers look for RTC
+	// versions past the 15-minute threshold.
+	DefaultThresholdInterval = 10 * time.Second
 )
 
 // Config holds what an Engine needs. Store, Source, Destination and Assumer
@@ -44,7 +47,14 @@ type Config struct {
 	// Backoff is the first retry delay after a transient fault; it doubles
 	// per attempt up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
-	Logger              *slog.Logger
+	// ThresholdInterval is how often the running engine records
+	// MissedThreshold events (DefaultThresholdInterval); CheckThresholds
+	// does it on demand.
+	ThresholdInterval time.Duration
+	// EventRetention is how many event records are kept per source bucket
+	// (DefaultEventRetention).
+	EventRetention int
+	Logger         *slog.Logger
 }
 
 // Engine replicates object versions: Enqueue records the work inside the
@@ -54,6 +64,7 @@ type Engine struct {
 	cfg     Config
 	queue   *Queue
 	metrics *Collector
+	events  *EventLog
 	id      string // lease owner prefix, unique per engine instance
 	wake    chan struct{}
 
@@ -88,15 +99,21 @@ func New(cfg Config) *Engine {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultMaxBackoff
 	}
+	if cfg.ThresholdInterval <= 0 {
+		cfg.ThresholdInterval = DefaultThresholdInterval
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	var b [6]byte
 	rand.Read(b[:])
 	q := NewQueue(cfg.Store, cfg.Clock)
-	return &Engine{cfg: cfg, queue: q, metrics: newMetrics(q, cfg.Clock), id: hex.EncodeToString(b[:]),
-		wake: make(chan struct{}, 1)}
+	return &Engine{cfg: cfg, queue: q, metrics: newMetrics(q, cfg.Clock), events: NewEventLog(cfg.Store, cfg.EventRetention),
+		id: hex.EncodeToString(b[:]), wake: make(chan struct{}, 1)}
 }
+
+// Events returns the engine's replication event log.
+func (e *Engine) Events() *EventLog { return e.events }
 
 // Queue returns the engine's durable queue.
 func (e *Engine) Queue() *Queue { return e.queue }
@@ -116,10 +133,10 @@ func (e *Engine) Enqueue(batch meta.Batch, w Work) {
 		d := t.Rule.Destination
 		e.queue.Add(batch, &Task{
 			Seq: w.Seq, SourceBucket: w.SourceBucket, SourceAccount: w.SourceAccount, SourceRegion: w.SourceRegion,
-			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, Created: w.Created,
+			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, ETag: w.ETag, Created: w.Created,
 			Role: w.Role, RuleID: t.Rule.ID, Destination: t.Bucket, DestinationAccount: d.Account,
 			StorageClass: d.StorageClass, OwnerOverride: d.OwnerOverride(), ReplicaKmsKeyID: d.ReplicaKmsKeyID(),
-			Enqueued: now,
+			Metrics: d.MetricsEnabled(), RTC: d.RTCEnabled(), Enqueued: now,
 		})
 	}
 }
@@ -146,6 +163,8 @@ func (e *Engine) Start() {
 		e.wg.Add(1)
 		go e.work(ctx, fmt.Sprintf("%s-%d", e.id, i))
 	}
+	e.wg.Add(1)
+	go e.watchThresholds(ctx)
 }
 
 // Stop stops the workers and waits for them; a task in flight finishes or,

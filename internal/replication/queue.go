@@ -41,6 +41,7 @@ type Task struct {
 	// replica instead of writing the replica.
 	TagUpdate bool      `json:"tags,omitempty"`
 	Size      int64     `json:"size"`
+	ETag      string    `json:"etag,omitempty"`
 	Created   time.Time `json:"created"`
 
 	Role               string `json:"role"`
@@ -50,6 +51,13 @@ type Task struct {
 	StorageClass       string `json:"sc,omitempty"`
 	OwnerOverride      bool   `json:"ownerOverride,omitempty"`
 	ReplicaKmsKeyID    string `json:"replicaKey,omitempty"`
+	// Metrics: the rule has replication metrics, so a failure is recorded
+	// as a FailedReplication event (§6.1). RTC: the rule has Replication
+	// Time Control, so the threshold events are recorded too; Missed: the
+	// MissedThreshold event has been recorded.
+	Metrics bool `json:"metrics,omitempty"`
+	RTC     bool `json:"rtc,omitempty"`
+	Missed  bool `json:"missed,omitempty"`
 
 	Enqueued    time.Time `json:"enqueued"`
 	Attempts    int       `json:"attempts,omitempty"`
@@ -136,6 +144,9 @@ func (q *Queue) Holds(t *Task, owner string) (bool, error) {
 func (q *Queue) Retry(t *Task, cause error, next time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if cur, err := q.Get(t.Seq, t.Destination); err == nil && cur != nil && cur.Missed {
+		t.Missed = true // recorded by the threshold check while t was out
+	}
 	t.LastError = cause.Error()
 	t.NextAttempt = next
 	t.LeaseOwner, t.LeaseUntil = "", time.Time{}

@@ -31,6 +31,8 @@ type Work struct {
 	// (UpdateTargets), not a new version.
 	TagUpdate bool
 	Size      int64
+	// ETag is the version's ETag, unquoted (for event records).
+	ETag string
 	// Created is the version's Last-Modified; replication latency counts from it.
 	Created time.Time
 	Targets []Target

@@ -58,12 +58,25 @@ func (e *Engine) backoff(n int) time.Duration {
 }
 
 // settle writes a destination's final status onto the source version and
-// deletes the task, in one batch. A version deleted meanwhile (by version
-// id) has nowhere to record it: the task alone is deleted.
+// deletes the task, in one batch, with the replication events the outcome
+// produces (events.go): FailedReplication when the rule has metrics, and
+// for an RTC rule completing late MissedThreshold (unless the threshold
+// check recorded it already) and ReplicatedAfterThreshold. A version
+// deleted meanwhile (by version id) has nowhere to record its status: the
+// task is deleted with the events.
+//
+// The queue's lock is held from reading the task to the commit, so the
+// threshold check (rtc.go) cannot record MissedThreshold for a task that
+// is settling, nor write it back once deleted.
 func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Status, f *Failure) error {
-	if held, err := e.queue.Holds(t, owner); err != nil || !held {
+	e.queue.mu.Lock()
+	defer e.queue.mu.Unlock()
+	cur, err := e.queue.Get(t.Seq, t.Destination)
+	if err != nil || cur == nil || cur.LeaseOwner != owner {
 		return err
 	}
+	t.Missed = cur.Missed
+	events := e.outcomeEvents(t, status, f)
 	update := func(st *State) {
 		d := st.Destination(t.Destination)
 		if d == nil {
@@ -75,12 +88,17 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 			d.LastError, d.FailureReason = f.Error(), f.Reason
 		}
 	}
-	remove := func(b meta.Batch) { e.queue.Remove(b, t) }
-	err := e.cfg.Source.UpdateReplicationState(ctx, t.SourceBucket, t.Key, t.VersionID, update, remove)
+	extra := func(b meta.Batch) {
+		e.queue.Remove(b, t)
+		for _, ev := range events {
+			e.events.Append(b, ev)
+		}
+	}
+	err = e.cfg.Source.UpdateReplicationState(ctx, t.SourceBucket, t.Key, t.VersionID, update, extra)
 	if isNotFound(err) {
 		batch := e.cfg.Store.NewBatch()
 		defer batch.Close()
-		remove(batch)
+		extra(batch)
 		err = batch.Commit()
 	}
 	if err != nil {
@@ -91,6 +109,11 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 		e.metrics.failed(t)
 	case StatusCompleted:
 		e.metrics.completed(t, e.cfg.Clock.Now())
+	}
+	if len(events) > 0 {
+		if err := e.events.trim(t.SourceBucket); err != nil {
+			e.cfg.Logger.Warn("replication events: trim", "bucket", t.SourceBucket, "err", err)
+		}
 	}
 	return nil
 }

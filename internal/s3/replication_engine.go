@@ -52,7 +52,7 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 	v.Replication = replication.NewPendingState(targets)
 	s.replicator.Enqueue(batch, replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
-		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size,
+		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size, ETag: v.ETag,
 		Created: v.LastModified, Targets: targets,
 	})
 	return true

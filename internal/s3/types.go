@@ -67,6 +67,9 @@ type Bucket struct {
 	// configuration, nil when it has none (public_access.go). Shared by
 	// cached copies like Replication: replace, never modify.
 	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
+	// Notification is the event notification configuration, nil when it
+	// has none. Shared like Replication: replace, never modify.
+	Notification *NotificationConfiguration `json:"notification,omitempty"`
 }
 
 // OwnershipEnforced is Object Ownership BucketOwnerEnforced, the default of

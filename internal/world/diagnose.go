@@ -14,8 +14,10 @@ import (
 //
 //	GET /_ferry/doctor/replication?bucket=B              pre-flight check of B's rules
 //	GET /_ferry/explain?bucket=B&key=K[&versionId=V]     why a version is FAILED or PENDING
+//	GET /_ferry/events?bucket=B[&limit=N]                B's replication events
 //
-// Both answers carry "ok" and a "text" rendering for people.
+// The first two answers carry "ok" and a "text" rendering for people; the
+// events are {"Records":[…]} as in an S3 event notification (events.go).
 type diagnoseAPI struct{ d *doctor.Doctor }
 
 func (a *diagnoseAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -55,6 +57,8 @@ func (a *diagnoseAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			OK   bool   `json:"ok"`
 			Text string `json:"text"`
 		}{ex, explained(ex), ex.Text()})
+	case "/_ferry/events":
+		a.events(rw, r, p)
 	default:
 		jsonError(rw, http.StatusNotFound, "no such diagnostic endpoint")
 	}
