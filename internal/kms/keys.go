@@ -316,6 +316,9 @@ func (s *Service) keyFor(ctx context.Context, p aws.Principal, region, keyRef, a
 	if err != nil {
 		return nil, err
 	}
+	if alias := aliasNamed(keyRef); alias != "" {
+		ctx = withAlias(ctx, alias)
+	}
 	if err := s.authorize(ctx, p, action, k); err != nil {
 		return nil, err
 	}

@@ -121,24 +121,39 @@ const (
 
 // authorize is the one place that decides whether p may perform action on
 // key k, or, with k nil, an action on no particular key (CreateKey,
-// ListKeys, ListAliases, GenerateRandom: resource "*"). For now principals
-// of the key's own account may use it and nobody else may, and anonymous
-// callers may do nothing (the same interim rule S3 applies to buckets). The
-// policy engine replaces this function with key-policy, grant and IAM
-// evaluation; k.Policy already holds the document it will evaluate.
+// ListKeys, ListAliases, GenerateRandom: resource "*"). The call's Facts
+// (encryption context, aliases, grants) travel in the context handed to
+// the Authorizer. Without one, an interim rule applies: principals of the
+// key's own account may use it, grantees as their grants say, and
+// anonymous callers may do nothing.
 func (s *Service) authorize(ctx context.Context, p aws.Principal, action string, k *Key) error {
+	f := s.facts(ctx, k)
 	if s.authz != nil {
-		return s.authz.AuthorizeKMS(ctx, p, action, k)
+		return s.authz.AuthorizeKMS(WithFacts(ctx, f), p, action, k)
 	}
 	switch {
 	case k == nil && p.IsAnonymous():
 		return aws.ErrKMSAccessDenied(p.ARN, action, "*")
 	case k == nil:
 		return nil
-	case p.IsAnonymous() || p.Account != k.Account:
-		return aws.ErrKMSAccessDenied(p.ARN, action, k.ARN)
+	case f.Retiring != nil:
+		if f.Retiring.MayRetire(p) != GrantNone {
+			return nil
+		}
+	case !p.IsAnonymous() && p.Account == k.Account:
+		return nil
+	default:
+		grants, err := f.Grants()
+		if err != nil {
+			return err
+		}
+		for i := range grants {
+			if grants[i].Allows(p, action, f) != GrantNone {
+				return nil
+			}
+		}
 	}
-	return nil
+	return aws.ErrKMSAccessDenied(p.ARN, action, k.ARN)
 }
 
 // lock serialises read-modify-write on one key; it returns the unlock function.
