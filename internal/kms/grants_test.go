@@ -129,9 +129,9 @@ func TestValidateGrant(t *testing.T) {
 func TestAliasNamed(t *testing.T) {
 	for ref, want := range map[string]string{
 		"alias/app": "alias/app",
-		"arn:aws:kms:us-east-1:111111111111:alias/app": "alias/app",
+		"arn:aws:kms:us-east-1:111111111111:alias/app":                                "alias/app",
 		"arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab": "",
-		"1234abcd-12ab-34cd-56ef-1234567890ab": "",
+		"1234abcd-12ab-34cd-56ef-1234567890ab":                                        "",
 	} {
 		if got := aliasNamed(ref); got != want {
 			t.Errorf("aliasNamed(%q) = %q, want %q", ref, got, want)
