@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	sdk "github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/kms"
@@ -131,5 +133,23 @@ func TestDryRun(t *testing.T) {
 	}
 	if status, out = do(t, a, "Encrypt", `{"KeyId":"fake-key-id","Plaintext":"aGVsbG8=","DryRun":true}`); out["__type"] != "NotFoundException" {
 		t.Fatalf("dry run of a failing call: %d %v", status, out)
+	}
+}
+
+func TestGrantTokensChecked(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		in    any
+		valid bool
+	}{
+		{"no tokens", &sdk.EncryptInput{}, true},
+		{"a token Ferry issued", &sdk.EncryptInput{GrantTokens: []string{grantToken("arn:aws:kms:us-east-1:111111111111:key/k", "g")}}, true},
+		{"garbage", &sdk.DecryptInput{GrantTokens: []string{"not a token!"}}, false},
+		{"an input without tokens", &sdk.ListKeysInput{}, true},
+	} {
+		err := checkGrantTokens(tt.in)
+		if (err == nil) != tt.valid {
+			t.Errorf("%s: %v", tt.name, err)
+		}
 	}
 }
