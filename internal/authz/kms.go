@@ -15,9 +15,10 @@ import (
 // where it grants the account), with KMS's condition keys in the context
 // (kms:CallerAccount, kms:ViaService set by S3 when it calls KMS for a
 // requester, and from the call's kms.Facts: kms:EncryptionContext:…,
-// kms:EncryptionContextKeys, kms:RequestAlias, kms:ResourceAliases and, for
-// CreateGrant, kms:GrantOperations, kms:GranteePrincipal,
-// kms:RetiringPrincipal). Where the policies come to an implicit deny, the
+// kms:EncryptionContextKeys, kms:RequestAlias, kms:ResourceAliases,
+// kms:MultiRegion, kms:MultiRegionKeyType, kms:ReplicaRegion for
+// ReplicateKey and, for CreateGrant, kms:GrantOperations,
+// kms:GranteePrincipal, kms:RetiringPrincipal). Where the policies come to an implicit deny, the
 // key's grants are consulted: a grant that allows makes the decision an
 // allow "by grant ID", recorded like any other.
 func (a *Authorizer) KMS() kms.Authorizer { return kmsSeam{a} }
@@ -132,6 +133,10 @@ func (s kmsSeam) request(ctx context.Context, p aws.Principal, action string, k 
 		return req, nil
 	}
 	req.Resource, req.ResourceAccount, req.ResourceRequired = k.ARN, k.Account, true
+	req.Keys.Set("kms:MultiRegion", fmt.Sprint(k.MultiRegion))
+	if t := k.KeyType(); t != "" {
+		req.Keys.Set("kms:MultiRegionKeyType", t)
+	}
 	if k.Policy != "" {
 		named, err := s.a.Parsed(k.Policy, policy.KeyPolicy, "key policy of "+k.ARN)
 		if err != nil {
@@ -171,6 +176,9 @@ func setFactKeys(c *policy.Context, action string, f *kms.Facts) {
 	}
 	if len(f.ResourceAliases) > 0 {
 		c.Set("kms:ResourceAliases", f.ResourceAliases...)
+	}
+	if f.ReplicaRegion != "" {
+		c.Set("kms:ReplicaRegion", f.ReplicaRegion)
 	}
 	if g := f.NewGrant; g != nil {
 		c.Set("kms:GrantOperations", g.Operations...)

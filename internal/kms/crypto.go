@@ -274,7 +274,7 @@ func (s *Service) usableKey(ctx context.Context, p aws.Principal, region, keyRef
 	if err := usable(k); err != nil {
 		return nil, err
 	}
-	return k, nil
+	return s.syncReplica(k) // a replica encrypts under its primary's newest material
 }
 
 // seal encrypts pt under k's newest material version.
@@ -321,6 +321,11 @@ func (s *Service) open(ctx context.Context, p aws.Principal, region string, blob
 	}
 	if err := usable(k); err != nil {
 		return nil, nil, err
+	}
+	if !k.hasVersion(h.version) && k.KeyType() == MultiRegionReplica {
+		if k, err = s.syncReplica(k); err != nil {
+			return nil, nil, err
+		}
 	}
 	if !k.hasVersion(h.version) {
 		return nil, nil, aws.ErrKMSInvalidCiphertext()

@@ -32,6 +32,9 @@ type Facts struct {
 	// Retiring is, for RetireGrant, the grant to retire: the grant itself
 	// decides who may retire it.
 	Retiring *Grant
+	// ReplicaRegion is, for ReplicateKey, the region asked for
+	// (kms:ReplicaRegion).
+	ReplicaRegion string
 	// Grants reads the key's grants. It is called only when the policies
 	// alone do not allow the request; nil means the key has none.
 	Grants func() ([]Grant, error)
@@ -63,6 +66,7 @@ type call struct {
 	alias      string
 	newGrant   *CreateGrantInput
 	retiring   *Grant
+	replica    string
 }
 
 func callOf(ctx context.Context) call {
@@ -90,6 +94,12 @@ func withNewGrant(ctx context.Context, g *CreateGrantInput) context.Context {
 	return context.WithValue(ctx, callKey{}, c)
 }
 
+func withReplicaRegion(ctx context.Context, region string) context.Context {
+	c := callOf(ctx)
+	c.replica = region
+	return context.WithValue(ctx, callKey{}, c)
+}
+
 func withRetiring(ctx context.Context, g *Grant) context.Context {
 	c := callOf(ctx)
 	c.retiring = g
@@ -99,7 +109,7 @@ func withRetiring(ctx context.Context, g *Grant) context.Context {
 // facts gathers the Facts of a call on key k (nil: no key).
 func (s *Service) facts(ctx context.Context, k *Key) *Facts {
 	c := callOf(ctx)
-	f := &Facts{Context: c.ec, HasContext: c.hasContext, RequestAlias: c.alias, NewGrant: c.newGrant, Retiring: c.retiring}
+	f := &Facts{Context: c.ec, HasContext: c.hasContext, RequestAlias: c.alias, NewGrant: c.newGrant, Retiring: c.retiring, ReplicaRegion: c.replica}
 	if g := c.newGrant; g != nil {
 		f.Context, f.HasContext = EncryptionContext{}, true
 		for k, v := range g.ContextSubset {

@@ -63,6 +63,12 @@ type Key struct {
 	DeletionDate      time.Time `json:"deletionDate,omitzero"`
 	PendingWindowDays int       `json:"pendingWindowDays,omitempty"`
 	MultiRegion       bool      `json:"multiRegion,omitempty"`
+	// PrimaryRegion is set on a multi-Region replica key: the region of
+	// its primary key.
+	PrimaryRegion string `json:"primaryRegion,omitempty"`
+	// Replicas lists, on a multi-Region primary key, the regions it was
+	// replicated to.
+	Replicas []string `json:"replicas,omitempty"`
 	Manager           string    `json:"manager"`
 	// Policy is the key policy document, stored verbatim.
 	Policy string `json:"policy"`

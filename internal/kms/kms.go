@@ -38,6 +38,8 @@ type Service struct {
 	root  *keyring.Key
 	clock aws.Clock
 	authz Authorizer
+	// regions are the regions the world hosts (nil: any).
+	regions []string
 	// principalExists checks the principals of key policies (nil: all exist).
 	principalExists func(arn string) bool
 	// keyLocks and aliasLocks serialise read-modify-write per key and per
@@ -60,6 +62,9 @@ type Config struct {
 	// Authorizer decides every call; nil keeps the interim owner-account
 	// rule (unit tests of this package).
 	Authorizer Authorizer
+	// Regions are the regions the world hosts: ReplicateKey refuses others
+	// (nil: any well-formed region name).
+	Regions []string
 }
 
 // Authorizer decides whether p may perform action on key k (nil for the
@@ -75,7 +80,7 @@ func New(c Config) *Service {
 	if c.Clock == nil {
 		c.Clock = aws.SystemClock{}
 	}
-	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer}
+	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer, regions: c.Regions}
 }
 
 // SetAuthorizer hands every later decision to a (the world builds KMS

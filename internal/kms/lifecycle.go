@@ -108,6 +108,9 @@ func (s *Service) EnableKeyRotation(ctx context.Context, p aws.Principal, region
 		if err := notManaged(k, "EnableKeyRotation"); err != nil {
 			return err
 		}
+		if k.KeyType() == MultiRegionReplica {
+			return aws.ErrKMSReplicaRotation(k.ARN, "EnableKeyRotation")
+		}
 		k.RotationEnabled, k.RotationPeriodDays = true, periodDays
 		k.NextRotation = s.clock.Now().UTC().Add(time.Duration(periodDays) * day)
 		return nil
@@ -122,6 +125,9 @@ func (s *Service) DisableKeyRotation(ctx context.Context, p aws.Principal, regio
 		}
 		if err := notManaged(k, "DisableKeyRotation"); err != nil {
 			return err
+		}
+		if k.KeyType() == MultiRegionReplica {
+			return aws.ErrKMSReplicaRotation(k.ARN, "DisableKeyRotation")
 		}
 		k.RotationEnabled, k.NextRotation = false, time.Time{}
 		return nil
@@ -169,6 +175,9 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, p aws.Principal, region
 		}
 		if err := notManaged(k, "RotateKeyOnDemand"); err != nil {
 			return err
+		}
+		if k.KeyType() == MultiRegionReplica {
+			return aws.ErrKMSReplicaRotation(k.ARN, "RotateKeyOnDemand")
 		}
 		if k.OnDemandRotations >= MaxOnDemandRotations {
 			return aws.ErrKMSRotationLimit(k.ARN)
