@@ -69,7 +69,7 @@ type Key struct {
 	// Replicas lists, on a multi-Region primary key, the regions it was
 	// replicated to.
 	Replicas []string `json:"replicas,omitempty"`
-	Manager           string    `json:"manager"`
+	Manager  string   `json:"manager"`
 	// Policy is the key policy document, stored verbatim.
 	Policy string `json:"policy"`
 	// Versions lists the key material versions, oldest first; the last one
