@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -74,10 +75,16 @@ type CreateGrantInput struct {
 	ContextEquals     EncryptionContext
 }
 
+// AWS's limits on grant constraints.
+const (
+	maxConstraintPairs = 8
+	maxConstraintValue = 384
+)
+
 // validateGrant checks a CreateGrant request as KMS does before touching
 // the key: the operations are GrantOperation values that a symmetric
-// encryption key supports, the principals are ARNs, and at most one kind
-// of constraint is given.
+// encryption key supports, the principals are ARNs, and the constraints
+// are within AWS's limits (8 pairs, values up to 384 characters).
 func validateGrant(in *CreateGrantInput) error {
 	if in.GranteePrincipal == "" || len(in.Operations) == 0 {
 		return aws.ErrKMSValidation("GranteePrincipal and Operations are required.")
@@ -90,6 +97,16 @@ func validateGrant(in *CreateGrantInput) error {
 		}
 		if !symmetricGrantOps[op] {
 			return aws.ErrKMSValidation("Grant operation " + op + " is not valid for a symmetric encryption KMS key.")
+		}
+	}
+	for _, c := range []EncryptionContext{in.ContextEquals, in.ContextSubset} {
+		if len(c) > maxConstraintPairs {
+			return aws.ErrKMSValidation(fmt.Sprintf("A grant constraint can include at most %d encryption context pairs.", maxConstraintPairs))
+		}
+		for _, v := range c {
+			if len(v) > maxConstraintValue {
+				return aws.ErrKMSValidation(fmt.Sprintf("A grant constraint value cannot exceed %d characters.", maxConstraintValue))
+			}
 		}
 	}
 	for _, p := range []string{in.GranteePrincipal, in.RetiringPrincipal} {
@@ -181,13 +198,27 @@ func (g *Grant) Allows(p aws.Principal, action string, f *Facts) GrantMatch {
 
 // contextHolds checks the grant's constraints against a request's context:
 // EncryptionContextEquals must be exactly the context, and every pair of
-// EncryptionContextSubset must be in it (keys and values as sent).
+// EncryptionContextSubset must be in it. As in AWS, a constraint's keys are
+// compared case-insensitively and its values case-sensitively.
 func (g *Grant) contextHolds(ec EncryptionContext) bool {
-	if g.ContextEquals != nil && !maps.Equal(map[string]string(g.ContextEquals), map[string]string(ec)) {
+	return g.ContextEquals.holdsIn(ec, true) && g.ContextSubset.holdsIn(ec, false)
+}
+
+// holdsIn reports whether the constraint c (nil: none) holds for ec: every
+// pair of c is in ec (key case aside) and, if exact, ec has no other pair.
+func (c EncryptionContext) holdsIn(ec EncryptionContext, exact bool) bool {
+	if c == nil {
+		return true
+	}
+	if exact && len(ec) != len(c) {
 		return false
 	}
-	for k, v := range g.ContextSubset {
-		if got, ok := ec[k]; !ok || got != v {
+	folded := make(map[string]string, len(ec))
+	for k, v := range ec {
+		folded[strings.ToLower(k)] = v
+	}
+	for k, v := range c {
+		if got, ok := folded[strings.ToLower(k)]; !ok || got != v {
 			return false
 		}
 	}
@@ -195,20 +226,24 @@ func (g *Grant) contextHolds(ec EncryptionContext) bool {
 }
 
 // covers reports whether a grant derived by the grantee stays within g:
-// its operations are among g's and it is at least as constrained.
+// its operations are among g's and its constraint is equally strict or
+// stricter.
 func (g *Grant) covers(n *CreateGrantInput) bool {
 	for _, op := range n.Operations {
 		if !slices.Contains(g.Operations, op) {
 			return false
 		}
 	}
-	if g.ContextEquals != nil && !maps.Equal(map[string]string(g.ContextEquals), map[string]string(n.ContextEquals)) {
+	if g.ContextEquals != nil && (n.ContextEquals == nil || !g.ContextEquals.holdsIn(n.ContextEquals, true)) {
 		return false
 	}
-	for k, v := range g.ContextSubset {
-		inSubset := n.ContextSubset != nil && n.ContextSubset[k] == v
-		inEquals := n.ContextEquals != nil && n.ContextEquals[k] == v
-		if !inSubset && !inEquals {
+	if g.ContextSubset != nil {
+		// Whatever context the new grant admits must satisfy g's subset.
+		admitted := n.ContextSubset
+		if n.ContextEquals != nil {
+			admitted = n.ContextEquals
+		}
+		if admitted == nil || !g.ContextSubset.holdsIn(admitted, false) {
 			return false
 		}
 	}

@@ -43,6 +43,8 @@ func TestGrantAllows(t *testing.T) {
 			userP, ActionDecrypt, ec("dept", "a", "x", "y"), GrantNone},
 		{"equals: values are case-sensitive", Grant{GranteePrincipal: userP.ARN, Operations: []string{"Decrypt"}, ContextEquals: EncryptionContext{"dept": "a"}},
 			userP, ActionDecrypt, ec("dept", "A"), GrantNone},
+		{"equals: keys compared case-insensitively", Grant{GranteePrincipal: userP.ARN, Operations: []string{"Decrypt"}, ContextEquals: EncryptionContext{"Dept": "a"}},
+			userP, ActionDecrypt, ec("dept", "a"), GrantDirect},
 		{"subset: extra pairs are fine", Grant{GranteePrincipal: userP.ARN, Operations: []string{"Encrypt"}, ContextSubset: EncryptionContext{"dept": "a"}},
 			userP, ActionEncrypt, ec("dept", "a", "x", "y"), GrantDirect},
 		{"subset: a missing pair", Grant{GranteePrincipal: userP.ARN, Operations: []string{"Encrypt"}, ContextSubset: EncryptionContext{"dept": "a"}},
@@ -110,6 +112,8 @@ func TestValidateGrant(t *testing.T) {
 		{"asymmetric operation on a symmetric key", CreateGrantInput{GranteePrincipal: "arn:aws:iam::111111111111:role/r", Operations: []string{"Sign"}}, "ValidationException"},
 		{"grantee not an ARN", CreateGrantInput{GranteePrincipal: "bob", Operations: []string{"Decrypt"}}, "ValidationException"},
 		{"session grantee", CreateGrantInput{GranteePrincipal: "arn:aws:sts::111111111111:assumed-role/r/s", Operations: []string{"Decrypt"}}, ""},
+		{"too many constraint pairs", CreateGrantInput{GranteePrincipal: "arn:aws:iam::111111111111:root", Operations: []string{"Decrypt"},
+			ContextSubset: EncryptionContext{"1": "", "2": "", "3": "", "4": "", "5": "", "6": "", "7": "", "8": "", "9": ""}}, "ValidationException"},
 		{"bad retiring principal", CreateGrantInput{GranteePrincipal: "arn:aws:iam::111111111111:root", RetiringPrincipal: "arn:aws:s3:::b", Operations: []string{"Decrypt"}}, "ValidationException"},
 	}
 	for _, tt := range tests {

@@ -150,6 +150,12 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, p aws.Principal, reg
 	if err != nil {
 		return RotationStatus{}, err
 	}
+	if k.KeyType() == MultiRegionReplica {
+		// Rotation is a shared property of multi-Region keys: the primary's.
+		if primary, err := s.readKey(k.Account, k.PrimaryRegion, k.ID); err == nil {
+			k = primary
+		}
+	}
 	return RotationStatus{Enabled: k.RotationEnabled, PeriodDays: k.RotationPeriodDays, NextRotation: k.NextRotation}, nil
 }
 

@@ -16,7 +16,9 @@ import (
 // decrypts with the related key in another. The key policy, description,
 // tags, aliases, grants and enabled state are each key's own; the material
 // is shared: versions the primary gains by rotation reach a replica when
-// it next encrypts, or decrypts a ciphertext of a version it lacks.
+// it next encrypts, or decrypts a ciphertext of a version it lacks. The
+// rotation settings are the primary's: a replica reports them and refuses
+// to change them.
 
 // Multi-Region key types, as DescribeKey reports them.
 const (
@@ -92,8 +94,10 @@ var regionPattern = regexp.MustCompile(`^([a-z]+-){2,3}\d+$`)
 
 // ReplicateKey creates a replica of a multi-Region primary key in another
 // region of the same account, with the primary's key material. The caller
-// needs kms:ReplicateKey on the primary and kms:CreateKey (in the replica
-// region, which Ferry's policies do not tell apart).
+// needs kms:ReplicateKey on the primary, and kms:CreateKey (and, with tags,
+// kms:TagResource) from IAM, as AWS asks in the replica region; Ferry's
+// policies see the calling region in aws:RequestedRegion only. The replica
+// is Enabled at once (AWS shows it Creating for a moment).
 func (s *Service) ReplicateKey(ctx context.Context, p aws.Principal, region string, in ReplicateKeyInput) (*Key, error) {
 	if !regionPattern.MatchString(in.ReplicaRegion) || len(in.ReplicaRegion) > 32 {
 		return nil, aws.ErrKMSValidation("1 validation error detected: Value '" + in.ReplicaRegion +
@@ -121,6 +125,11 @@ func (s *Service) ReplicateKey(ctx context.Context, p aws.Principal, region stri
 	}
 	if err := s.authorize(ctx, p, ActionCreateKey, nil); err != nil {
 		return nil, err
+	}
+	if len(tags) > 0 {
+		if err := s.authorize(ctx, p, ActionTagResource, nil); err != nil {
+			return nil, err
+		}
 	}
 	r := &Key{
 		ID: k.ID, ARN: KeyARN(in.ReplicaRegion, k.Account, k.ID), Account: k.Account, Region: in.ReplicaRegion,

@@ -82,6 +82,13 @@ func TestReplicateKey(t *testing.T) {
 	}
 	_, err = f.svc.RotateKeyOnDemand(ctx, alice, "us-west-2", primary.ID)
 	wantCode(t, err, "UnsupportedOperationException")
+	wantCode(t, f.svc.EnableKeyRotation(ctx, alice, "us-west-2", primary.ID, 0), "UnsupportedOperationException")
+	if err := f.svc.EnableKeyRotation(ctx, alice, region, primary.ID, 180); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := f.svc.GetKeyRotationStatus(ctx, alice, "us-west-2", primary.ID); err != nil || !st.Enabled || st.PeriodDays != 180 {
+		t.Fatalf("the replica's rotation status is the primary's: %+v %v", st, err)
+	}
 
 	mc := f.svc.MultiRegionConfiguration(replica)
 	if mc == nil || mc.Type != MultiRegionReplica || mc.PrimaryKey.ARN != primary.ARN || len(mc.ReplicaKeys) != 1 || mc.ReplicaKeys[0].Region != "us-west-2" {
