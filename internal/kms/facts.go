@@ -142,3 +142,17 @@ func (s *Service) aliasesOf(k *Key) []string {
 	sort.Strings(out)
 	return out
 }
+
+type dryRunKey struct{}
+
+// WithDryRun marks ctx as a DryRun request: operations that support it
+// (CreateGrant, RetireGrant, RevokeGrant) validate and authorize as usual
+// and then stop before changing anything.
+func WithDryRun(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dryRunKey{}, true)
+}
+
+func dryRun(ctx context.Context) bool {
+	v, _ := ctx.Value(dryRunKey{}).(bool)
+	return v
+}

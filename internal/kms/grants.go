@@ -288,6 +288,9 @@ func (s *Service) CreateGrant(ctx context.Context, p aws.Principal, region strin
 	if k.State == StatePendingDeletion {
 		return Grant{}, aws.ErrKMSPendingDeletion(k.ARN)
 	}
+	if dryRun(ctx) {
+		return Grant{}, nil
+	}
 	unlock := s.lock(k.Account, k.Region, k.ID)
 	defer unlock()
 	existing, err := s.grantsOf(k)
@@ -355,7 +358,7 @@ func (s *Service) RevokeGrant(ctx context.Context, p aws.Principal, region, keyR
 	if err != nil {
 		return err
 	}
-	if _, err := s.readGrant(k, grantID); err != nil {
+	if _, err := s.readGrant(k, grantID); err != nil || dryRun(ctx) {
 		return err
 	}
 	return s.deleteGrant(k, grantID)
@@ -373,7 +376,7 @@ func (s *Service) RetireGrant(ctx context.Context, p aws.Principal, region, keyR
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(withRetiring(ctx, &g), p, ActionRetireGrant, k); err != nil {
+	if err := s.authorize(withRetiring(ctx, &g), p, ActionRetireGrant, k); err != nil || dryRun(ctx) {
 		return err
 	}
 	return s.deleteGrant(k, grantID)

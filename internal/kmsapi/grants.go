@@ -45,9 +45,9 @@ func createGrant(c *call, in *sdk.CreateGrantInput) (any, error) {
 	if len(in.Operations) == 0 {
 		return nil, aws.ErrKMSValidation("1 validation error detected: Value null at 'operations' failed to satisfy constraint: Member must not be null")
 	}
+	ctx := c.ctx
 	if dryRun(in) {
-		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
-		return nil, err
+		ctx = kms.WithDryRun(ctx)
 	}
 	g := kms.CreateGrantInput{KeyRef: ref, Name: str(in.Name), GranteePrincipal: grantee, RetiringPrincipal: str(in.RetiringPrincipal)}
 	for _, o := range in.Operations {
@@ -56,8 +56,8 @@ func createGrant(c *call, in *sdk.CreateGrantInput) (any, error) {
 	if in.Constraints != nil {
 		g.ContextEquals, g.ContextSubset = in.Constraints.EncryptionContextEquals, in.Constraints.EncryptionContextSubset
 	}
-	out, err := c.kms.CreateGrant(c.ctx, c.p, c.region, g)
-	if err != nil {
+	out, err := c.kms.CreateGrant(ctx, c.p, c.region, g)
+	if err != nil || dryRun(in) {
 		return nil, err
 	}
 	return struct {
@@ -131,11 +131,11 @@ func retireGrant(c *call, in *sdk.RetireGrantInput) (any, error) {
 	if ref == "" || id == "" {
 		return nil, aws.ErrKMSValidation("Either GrantToken or both KeyId and GrantId must be specified.")
 	}
+	ctx := c.ctx
 	if dryRun(in) {
-		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
-		return nil, err
+		ctx = kms.WithDryRun(ctx)
 	}
-	return empty{}, c.kms.RetireGrant(c.ctx, c.p, c.region, ref, id)
+	return empty{}, c.kms.RetireGrant(ctx, c.p, c.region, ref, id)
 }
 
 func revokeGrant(c *call, in *sdk.RevokeGrantInput) (any, error) {
@@ -147,9 +147,9 @@ func revokeGrant(c *call, in *sdk.RevokeGrantInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx := c.ctx
 	if dryRun(in) {
-		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
-		return nil, err
+		ctx = kms.WithDryRun(ctx)
 	}
-	return empty{}, c.kms.RevokeGrant(c.ctx, c.p, c.region, ref, id)
+	return empty{}, c.kms.RevokeGrant(ctx, c.p, c.region, ref, id)
 }

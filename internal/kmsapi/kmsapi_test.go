@@ -131,6 +131,21 @@ func TestDryRun(t *testing.T) {
 	if _, out = do(t, a, "ListGrants", `{"KeyId":"`+id+`"}`); len(out["Grants"].([]any)) != 0 {
 		t.Fatalf("a dry run created a grant: %v", out)
 	}
+	status, out = do(t, a, "CreateGrant", `{"KeyId":"`+id+`","GranteePrincipal":"arn:aws:iam::111111111111:root","Operations":["Sign"],"DryRun":true}`)
+	if status != 400 || out["__type"] != "ValidationException" {
+		t.Fatalf("CreateGrant dry run of an invalid grant: %d %v", status, out)
+	}
+	_, out = do(t, a, "CreateGrant", `{"KeyId":"`+id+`","GranteePrincipal":"arn:aws:iam::111111111111:root","Operations":["Decrypt"]}`)
+	grantID := out["GrantId"].(string)
+	for _, op := range []string{"RetireGrant", "RevokeGrant"} {
+		status, out = do(t, a, op, `{"KeyId":"`+id+`","GrantId":"`+grantID+`","DryRun":true}`)
+		if status != 400 || out["__type"] != "DryRunOperationException" {
+			t.Fatalf("%s dry run: %d %v", op, status, out)
+		}
+	}
+	if _, out = do(t, a, "ListGrants", `{"KeyId":"`+id+`"}`); len(out["Grants"].([]any)) != 1 {
+		t.Fatalf("a dry run deleted the grant: %v", out)
+	}
 	if status, out = do(t, a, "Encrypt", `{"KeyId":"fake-key-id","Plaintext":"aGVsbG8=","DryRun":true}`); out["__type"] != "NotFoundException" {
 		t.Fatalf("dry run of a failing call: %d %v", status, out)
 	}
