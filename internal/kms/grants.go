@@ -337,6 +337,39 @@ func (s *Service) ListGrants(ctx context.Context, p aws.Principal, region, keyRe
 	return s.grantsOf(k)
 }
 
+// ActionListRetirableGrants is ListRetirableGrants' permission (from IAM:
+// the call names no key).
+const ActionListRetirableGrants = "kms:ListRetirableGrants"
+
+// ListRetirableGrants lists the grants in region, on keys of any account,
+// whose retiring principal is retiring, a principal of the caller's own
+// account; ordered by key and grant id.
+func (s *Service) ListRetirableGrants(ctx context.Context, p aws.Principal, region, retiring string) ([]Grant, error) {
+	if err := s.authorize(ctx, p, ActionListRetirableGrants, nil); err != nil {
+		return nil, err
+	}
+	if !validPrincipalARN(retiring) {
+		return nil, aws.New("InvalidArnException", 400, "Invalid principal: "+retiring)
+	}
+	if parts := strings.SplitN(retiring, ":", 6); aws.AccountID(parts[4]) != p.Account {
+		return nil, aws.ErrKMSAccessDeniedBecause(p.ARN, ActionListRetirableGrants, "",
+			"because the retiring principal "+retiring+" is not in the caller's account")
+	}
+	var out []Grant
+	prefix := meta.NewKey('k').Bytes([]byte{'G'})
+	err := s.scan(prefix, func(_, v []byte) error {
+		var g Grant
+		if err := json.Unmarshal(v, &g); err != nil {
+			return err
+		}
+		if g.RetiringPrincipal == retiring && strings.HasPrefix(g.KeyID, "arn:aws:kms:"+region+":") {
+			out = append(out, g)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // grantsOf reads a key's grants, by grant id.
 func (s *Service) grantsOf(k *Key) ([]Grant, error) {
 	var out []Grant

@@ -18,6 +18,7 @@ func init() {
 	register("ListGrants", op(listGrants))
 	register("RetireGrant", op(retireGrant))
 	register("RevokeGrant", op(revokeGrant))
+	register("ListRetirableGrants", op(listRetirableGrants))
 }
 
 func grantToken(keyARN, grantID string) string {
@@ -97,17 +98,42 @@ func listGrants(c *call, in *sdk.ListGrantsInput) (any, error) {
 		if (in.GrantId != nil && *in.GrantId != g.ID) || (in.GranteePrincipal != nil && *in.GranteePrincipal != g.GranteePrincipal) {
 			continue
 		}
-		e := grantEntry{
-			KeyID: g.KeyID, GrantID: g.ID, Name: g.Name, CreationDate: epoch(g.Created),
-			GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal,
-			IssuingAccount: g.IssuingAccount, Operations: g.Operations,
-		}
-		if len(g.ContextEquals) > 0 || len(g.ContextSubset) > 0 {
-			e.Constraints = &grantConstraints{g.ContextSubset, g.ContextEquals}
-		}
-		entries = append(entries, e)
+		entries = append(entries, entryOf(g))
 	}
-	items, pg, err := paginate(entries, in.Limit, in.Marker)
+	return grantPage(entries, in.Limit, in.Marker)
+}
+
+func entryOf(g kms.Grant) grantEntry {
+	e := grantEntry{
+		KeyID: g.KeyID, GrantID: g.ID, Name: g.Name, CreationDate: epoch(g.Created),
+		GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal,
+		IssuingAccount: g.IssuingAccount, Operations: g.Operations,
+	}
+	if len(g.ContextEquals) > 0 || len(g.ContextSubset) > 0 {
+		e.Constraints = &grantConstraints{g.ContextSubset, g.ContextEquals}
+	}
+	return e
+}
+
+func listRetirableGrants(c *call, in *sdk.ListRetirableGrantsInput) (any, error) {
+	retiring, err := required("retiringPrincipal", in.RetiringPrincipal)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := c.kms.ListRetirableGrants(c.ctx, c.p, c.region, retiring)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]grantEntry, 0, len(grants))
+	for _, g := range grants {
+		entries = append(entries, entryOf(g))
+	}
+	return grantPage(entries, in.Limit, in.Marker)
+}
+
+// grantPage is one page of ListGrants or ListRetirableGrants.
+func grantPage(entries []grantEntry, limit *int32, marker *string) (any, error) {
+	items, pg, err := paginate(entries, limit, marker)
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,10 @@ func TestKMSGrantsEndToEnd(t *testing.T) {
 	if err != nil || len(list.Grants) != 1 || aws.ToString(list.Grants[0].GrantId) != aws.ToString(grant.GrantId) {
 		t.Fatalf("ListGrants: %+v %v", list, err)
 	}
+	retirable, err := other.ListRetirableGrants(ctx, &kms.ListRetirableGrantsInput{RetiringPrincipal: aws.String(rootB)})
+	if err != nil || len(retirable.Grants) != 1 || aws.ToString(retirable.Grants[0].KeyId) != arn {
+		t.Fatalf("ListRetirableGrants: %+v %v", retirable, err)
+	}
 	// The retiring principal retires it with the token alone; it stops allowing at once.
 	if _, err := other.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: grant.GrantToken}); err != nil {
 		t.Fatalf("RetireGrant by the retiring principal: %v", err)
