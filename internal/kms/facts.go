@@ -127,6 +127,14 @@ func (s *Service) facts(ctx context.Context, k *Key) *Facts {
 	return f
 }
 
+// FactsFor returns the facts a call on k without an encryption context
+// would carry (its aliases and its grants), for diagnostics that ask the
+// Authorizer about a key without making a call: grants then count, but not
+// their encryption context constraints, which depend on each call.
+func (s *Service) FactsFor(k *Key) *Facts {
+	return s.facts(context.Background(), k)
+}
+
 // aliasesOf lists the names of the aliases pointing at k, sorted. A storage
 // failure leaves the list empty: conditions on kms:ResourceAliases then do
 // not match, which can only deny.
