@@ -1,7 +1,7 @@
 // Package kms is Ferry's Key Management Service: symmetric KMS keys per
 // (account, region), their aliases, tags, grants and key policies, and the
 // envelope cryptography built on them (Encrypt, Decrypt, ReEncrypt,
-// GenerateDataKey). Services call its typed methods directly; a JSON 1.1
+// GenerateDataKey), and multi-Region keys (ReplicateKey). Services call its typed methods directly; a JSON 1.1
 // adapter (kmsapi) can later translate the wire to them.
 //
 // Key material never reaches disk in plaintext: each key version is 32
@@ -16,8 +16,9 @@
 //	'k' 's' …                                  SSE-S3 keys (package sse)
 //
 // Every method takes the calling principal and the region of the request.
-// Authorization happens in exactly one function, Service.authorize; the
-// policy engine replaces it.
+// Authorization happens in exactly one function, Service.authorize, which
+// hands the call, with its Facts (encryption context, aliases, grants), to
+// the Authorizer the world installs (the policy engine, through authz).
 package kms
 
 import (
