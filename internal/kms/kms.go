@@ -1,8 +1,9 @@
 // Package kms is Ferry's Key Management Service: symmetric KMS keys per
 // (account, region), their aliases, tags, grants and key policies, and the
 // envelope cryptography built on them (Encrypt, Decrypt, ReEncrypt,
-// GenerateDataKey), and multi-Region keys (ReplicateKey). Services call its typed methods directly; a JSON 1.1
-// adapter (kmsapi) can later translate the wire to them.
+// GenerateDataKey), and multi-Region keys (ReplicateKey). Services call its
+// typed methods directly; the JSON 1.1 adapter (kmsapi) translates the wire
+// to them.
 //
 // Key material never reaches disk in plaintext: each key version is 32
 // random bytes sealed by the root key (package keyring) and stored in the
