@@ -131,6 +131,10 @@ type Decision struct {
 	Request Request
 	// Set is the policy set the decision was made with.
 	Set Set
+	// Grant names what allowed the request when no policy did: a KMS grant
+	// on the key ("grant 0123…", set by Ferry's KMS authorization, which
+	// consults grants only after an implicit deny). Empty otherwise.
+	Grant string
 
 	refs []StatementRef // one backing array for Matched and Deciding
 }

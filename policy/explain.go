@@ -109,6 +109,9 @@ func (d Decision) why() string {
 		}
 		return "explicitly denied by " + strings.Join(ds, ", ") + "; an explicit deny overrides every allow."
 	case Allowed:
+		if d.Grant != "" {
+			return "allowed by " + d.Grant + ": no policy allows " + req.Action + ", but the grant does (an explicit deny would still win)."
+		}
 		ds := make([]string, len(d.Deciding))
 		for i, r := range d.Deciding {
 			ds[i] = fmt.Sprintf("%s of %s", r.Ref(), r.Policy)

@@ -22,16 +22,15 @@ func (a *Authorizer) Evaluate(ctx context.Context, req Request) (policy.Decision
 
 // EvaluateKMS decides a KMS action on key k as the KMS seam would for a
 // call made through via ("" for a direct call; "s3.REGION.amazonaws.com"
-// when S3 calls KMS for the principal), without recording it.
+// when S3 calls KMS for the principal), without recording it. Facts
+// attached to ctx (kms.WithFacts) supply the call's encryption context and
+// the key's grants.
 func (a *Authorizer) EvaluateKMS(ctx context.Context, p aws.Principal, action string, k *kms.Key, via string) (policy.Decision, error) {
 	if via != "" {
 		ctx = kms.WithViaService(ctx, via)
 	}
-	req, err := kmsSeam{a}.request(ctx, p, action, k)
-	if err != nil {
-		return policy.Decision{}, err
-	}
-	return a.decide(ctx, req)
+	_, d, err := kmsSeam{a}.evaluate(ctx, p, action, k)
+	return d, err
 }
 
 // EvaluateTrust decides whether caller may perform action (sts:AssumeRole)

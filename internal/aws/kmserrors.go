@@ -174,6 +174,25 @@ func ErrKMSAccessDeniedBecause(principalARN, action, keyARN, reason string) *Err
 	return Newf("AccessDeniedException", 400, "User: %s is not authorized to perform: %s%s %s", principalARN, action, res, reason)
 }
 
+// ErrKMSNotMultiRegionPrimary: ReplicateKey on a key that is not a
+// multi-Region primary key (observed for a replica; Inf for a single-Region
+// key, which gets the same answer here).
+func ErrKMSNotMultiRegionPrimary(keyARN string) *Error {
+	return Newf("UnsupportedOperationException", 400, "%s is not a multi-region primary key.", keyARN)
+}
+
+// ErrKMSReplicaExists: ReplicateKey into a region that already has the
+// key (Inf: message not found in a real response).
+func ErrKMSReplicaExists(replicaARN string) *Error {
+	return Newf("AlreadyExistsException", 400, "Replica key %s already exists.", replicaARN)
+}
+
+// ErrKMSReplicaRotation: rotation operations on a multi-Region replica key,
+// whose material follows its primary (Inf: message not found).
+func ErrKMSReplicaRotation(keyARN, operation string) *Error {
+	return Newf("UnsupportedOperationException", 400, "%s is a multi-region replica key which is not valid for %s; rotate its primary key.", keyARN, operation)
+}
+
 // ErrKMSGrantNotFound: a grant id that names no grant of the key (Inf).
 func ErrKMSGrantNotFound(grantID string) *Error {
 	return Newf("NotFoundException", 400, "Grant ID %s not found", grantID)

@@ -119,7 +119,7 @@ func (r *run) checkSourceKey(t *target) []Check {
 		return []Check{c}
 	}
 	c.Title = "role can decrypt with source key " + key.ARN + " through S3"
-	d, err := r.d.Authz.EvaluateKMS(r.ctx, r.session, kms.ActionDecrypt, key, "s3."+r.src.Region+".amazonaws.com")
+	d, err := r.d.Authz.EvaluateKMS(kms.WithFacts(r.ctx, r.d.KMS.FactsFor(key)), r.session, kms.ActionDecrypt, key, "s3."+r.src.Region+".amazonaws.com")
 	r.judge(&c, d, err, r.keyView(key))
 	return []Check{c}
 }
@@ -252,10 +252,11 @@ func (r *run) checkReplicaKey(t *target) []Check {
 	}
 	c.Title = "role can encrypt with replica key " + key.ARN + " through S3"
 	via := "s3." + t.dst.Region + ".amazonaws.com"
-	d, err := r.d.Authz.EvaluateKMS(r.ctx, r.session, kms.ActionEncrypt, key, via)
+	ctx := kms.WithFacts(r.ctx, r.d.KMS.FactsFor(key)) // grants count too
+	d, err := r.d.Authz.EvaluateKMS(ctx, r.session, kms.ActionEncrypt, key, via)
 	if err == nil && !d.Allowed {
 		// A data key allowed by kms:GenerateDataKey serves as well.
-		if alt, altErr := r.d.Authz.EvaluateKMS(r.ctx, r.session, kms.ActionGenerateDataKey, key, via); altErr == nil && alt.Allowed {
+		if alt, altErr := r.d.Authz.EvaluateKMS(ctx, r.session, kms.ActionGenerateDataKey, key, via); altErr == nil && alt.Allowed {
 			d = alt
 		}
 	}

@@ -116,7 +116,7 @@ func (s *Service) Encrypt(ctx context.Context, p aws.Principal, region, keyRef s
 	if len(plaintext) > MaxPlaintext {
 		return EncryptOutput{}, aws.ErrKMSPlaintextTooLong()
 	}
-	k, err := s.usableKey(ctx, p, region, keyRef, ActionEncrypt)
+	k, err := s.usableKey(withContext(ctx, ec), p, region, keyRef, ActionEncrypt)
 	if err != nil {
 		return EncryptOutput{}, err
 	}
@@ -165,7 +165,7 @@ type ReEncryptOutput struct {
 // ReEncrypt decrypts a blob and encrypts its plaintext under another key (or
 // the same key's newest version, or another context) without returning it.
 func (s *Service) ReEncrypt(ctx context.Context, p aws.Principal, region string, in ReEncryptInput) (ReEncryptOutput, error) {
-	dst, err := s.usableKey(ctx, p, region, in.DestinationKeyRef, ActionReEncryptTo)
+	dst, err := s.usableKey(withContext(ctx, in.DestinationContext), p, region, in.DestinationKeyRef, ActionReEncryptTo)
 	if err != nil {
 		return ReEncryptOutput{}, err
 	}
@@ -235,7 +235,7 @@ func (s *Service) generateDataKey(ctx context.Context, p aws.Principal, region, 
 	if err != nil {
 		return DataKeyOutput{}, err
 	}
-	k, err := s.usableKey(ctx, p, region, keyRef, action)
+	k, err := s.usableKey(withContext(ctx, ec), p, region, keyRef, action)
 	if err != nil {
 		return DataKeyOutput{}, err
 	}
@@ -274,7 +274,7 @@ func (s *Service) usableKey(ctx context.Context, p aws.Principal, region, keyRef
 	if err := usable(k); err != nil {
 		return nil, err
 	}
-	return k, nil
+	return s.syncReplica(k) // a replica encrypts under its primary's newest material
 }
 
 // seal encrypts pt under k's newest material version.
@@ -312,11 +312,20 @@ func (s *Service) open(ctx context.Context, p aws.Principal, region string, blob
 	if named != nil && named.ARN != k.ARN {
 		return nil, nil, aws.ErrKMSIncorrectKey()
 	}
+	ctx = withContext(ctx, ec)
+	if alias := aliasNamed(keyRef); alias != "" {
+		ctx = withAlias(ctx, alias)
+	}
 	if err := s.authorize(ctx, p, action, k); err != nil {
 		return nil, nil, err
 	}
 	if err := usable(k); err != nil {
 		return nil, nil, err
+	}
+	if !k.hasVersion(h.version) && k.KeyType() == MultiRegionReplica {
+		if k, err = s.syncReplica(k); err != nil {
+			return nil, nil, err
+		}
 	}
 	if !k.hasVersion(h.version) {
 		return nil, nil, aws.ErrKMSInvalidCiphertext()
@@ -388,10 +397,11 @@ func (s *Service) forgetMaterials(k *Key) {
 	})
 }
 
-// CheckKey resolves keyRef, authorizes action (such as ActionDecrypt) and
-// checks that the key is usable, without any cryptography. Callers that
-// cache key material derived from a key (S3 Bucket Keys) use it on every
-// cache hit so that authorization and key state still apply.
-func (s *Service) CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string) (*Key, error) {
-	return s.usableKey(ctx, p, region, keyRef, action)
+// CheckKey resolves keyRef, authorizes action (such as ActionDecrypt) for a
+// call with encryption context ec and checks that the key is usable,
+// without any cryptography. Callers that cache key material derived from a
+// key (S3 Bucket Keys) use it on every cache hit so that authorization,
+// grants, context conditions and key state still apply.
+func (s *Service) CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string, ec EncryptionContext) (*Key, error) {
+	return s.usableKey(withContext(ctx, ec), p, region, keyRef, action)
 }

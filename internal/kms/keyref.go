@@ -124,3 +124,15 @@ func (s *Service) Find(account aws.AccountID, region, ref string) (*Key, error) 
 	}
 	return s.loadKey(r.Account, r.Region, a.TargetKeyID)
 }
+
+// aliasNamed returns the alias name ("alias/NAME") a key reference uses, ""
+// when it names the key by id or key ARN: the value of kms:RequestAlias.
+func aliasNamed(ref string) string {
+	if strings.HasPrefix(ref, "alias/") {
+		return ref
+	}
+	if i := strings.Index(ref, ":alias/"); strings.HasPrefix(ref, "arn:") && i >= 0 {
+		return ref[i+1:]
+	}
+	return ""
+}

@@ -63,7 +63,13 @@ type Key struct {
 	DeletionDate      time.Time `json:"deletionDate,omitzero"`
 	PendingWindowDays int       `json:"pendingWindowDays,omitempty"`
 	MultiRegion       bool      `json:"multiRegion,omitempty"`
-	Manager           string    `json:"manager"`
+	// PrimaryRegion is set on a multi-Region replica key: the region of
+	// its primary key.
+	PrimaryRegion string `json:"primaryRegion,omitempty"`
+	// Replicas lists, on a multi-Region primary key, the regions it was
+	// replicated to.
+	Replicas []string `json:"replicas,omitempty"`
+	Manager  string   `json:"manager"`
 	// Policy is the key policy document, stored verbatim.
 	Policy string `json:"policy"`
 	// Versions lists the key material versions, oldest first; the last one
@@ -315,6 +321,9 @@ func (s *Service) keyFor(ctx context.Context, p aws.Principal, region, keyRef, a
 	k, err := s.resolve(p, region, keyRef)
 	if err != nil {
 		return nil, err
+	}
+	if alias := aliasNamed(keyRef); alias != "" {
+		ctx = withAlias(ctx, alias)
 	}
 	if err := s.authorize(ctx, p, action, k); err != nil {
 		return nil, err

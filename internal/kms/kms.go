@@ -1,8 +1,9 @@
 // Package kms is Ferry's Key Management Service: symmetric KMS keys per
 // (account, region), their aliases, tags, grants and key policies, and the
 // envelope cryptography built on them (Encrypt, Decrypt, ReEncrypt,
-// GenerateDataKey). Services call its typed methods directly; a JSON 1.1
-// adapter (kmsapi) can later translate the wire to them.
+// GenerateDataKey), and multi-Region keys (ReplicateKey). Services call its
+// typed methods directly; the JSON 1.1 adapter (kmsapi) translates the wire
+// to them.
 //
 // Key material never reaches disk in plaintext: each key version is 32
 // random bytes sealed by the root key (package keyring) and stored in the
@@ -16,8 +17,9 @@
 //	'k' 's' …                                  SSE-S3 keys (package sse)
 //
 // Every method takes the calling principal and the region of the request.
-// Authorization happens in exactly one function, Service.authorize; the
-// policy engine replaces it.
+// Authorization happens in exactly one function, Service.authorize, which
+// hands the call, with its Facts (encryption context, aliases, grants), to
+// the Authorizer the world installs (the policy engine, through authz).
 package kms
 
 import (
@@ -38,6 +40,8 @@ type Service struct {
 	root  *keyring.Key
 	clock aws.Clock
 	authz Authorizer
+	// regions are the regions the world hosts (nil: any).
+	regions []string
 	// principalExists checks the principals of key policies (nil: all exist).
 	principalExists func(arn string) bool
 	// keyLocks and aliasLocks serialise read-modify-write per key and per
@@ -60,6 +64,9 @@ type Config struct {
 	// Authorizer decides every call; nil keeps the interim owner-account
 	// rule (unit tests of this package).
 	Authorizer Authorizer
+	// Regions are the regions the world hosts: ReplicateKey refuses others
+	// (nil: any well-formed region name).
+	Regions []string
 }
 
 // Authorizer decides whether p may perform action on key k (nil for the
@@ -75,7 +82,7 @@ func New(c Config) *Service {
 	if c.Clock == nil {
 		c.Clock = aws.SystemClock{}
 	}
-	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer}
+	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer, regions: c.Regions}
 }
 
 // SetAuthorizer hands every later decision to a (the world builds KMS
@@ -121,24 +128,39 @@ const (
 
 // authorize is the one place that decides whether p may perform action on
 // key k, or, with k nil, an action on no particular key (CreateKey,
-// ListKeys, ListAliases, GenerateRandom: resource "*"). For now principals
-// of the key's own account may use it and nobody else may, and anonymous
-// callers may do nothing (the same interim rule S3 applies to buckets). The
-// policy engine replaces this function with key-policy, grant and IAM
-// evaluation; k.Policy already holds the document it will evaluate.
+// ListKeys, ListAliases, GenerateRandom: resource "*"). The call's Facts
+// (encryption context, aliases, grants) travel in the context handed to
+// the Authorizer. Without one, an interim rule applies: principals of the
+// key's own account may use it, grantees as their grants say, and
+// anonymous callers may do nothing.
 func (s *Service) authorize(ctx context.Context, p aws.Principal, action string, k *Key) error {
+	f := s.facts(ctx, k)
 	if s.authz != nil {
-		return s.authz.AuthorizeKMS(ctx, p, action, k)
+		return s.authz.AuthorizeKMS(WithFacts(ctx, f), p, action, k)
 	}
 	switch {
 	case k == nil && p.IsAnonymous():
 		return aws.ErrKMSAccessDenied(p.ARN, action, "*")
 	case k == nil:
 		return nil
-	case p.IsAnonymous() || p.Account != k.Account:
-		return aws.ErrKMSAccessDenied(p.ARN, action, k.ARN)
+	case f.Retiring != nil:
+		if f.Retiring.MayRetire(p) != GrantNone {
+			return nil
+		}
+	case !p.IsAnonymous() && p.Account == k.Account:
+		return nil
+	default:
+		grants, err := f.Grants()
+		if err != nil {
+			return err
+		}
+		for i := range grants {
+			if grants[i].Allows(p, action, f) != GrantNone {
+				return nil
+			}
+		}
 	}
-	return nil
+	return aws.ErrKMSAccessDenied(p.ARN, action, k.ARN)
 }
 
 // lock serialises read-modify-write on one key; it returns the unlock function.

@@ -108,6 +108,9 @@ func (s *Service) EnableKeyRotation(ctx context.Context, p aws.Principal, region
 		if err := notManaged(k, "EnableKeyRotation"); err != nil {
 			return err
 		}
+		if k.KeyType() == MultiRegionReplica {
+			return aws.ErrKMSReplicaRotation(k.ARN, "EnableKeyRotation")
+		}
 		k.RotationEnabled, k.RotationPeriodDays = true, periodDays
 		k.NextRotation = s.clock.Now().UTC().Add(time.Duration(periodDays) * day)
 		return nil
@@ -122,6 +125,9 @@ func (s *Service) DisableKeyRotation(ctx context.Context, p aws.Principal, regio
 		}
 		if err := notManaged(k, "DisableKeyRotation"); err != nil {
 			return err
+		}
+		if k.KeyType() == MultiRegionReplica {
+			return aws.ErrKMSReplicaRotation(k.ARN, "DisableKeyRotation")
 		}
 		k.RotationEnabled, k.NextRotation = false, time.Time{}
 		return nil
@@ -143,6 +149,12 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, p aws.Principal, reg
 	k, err := s.keyFor(ctx, p, region, keyRef, ActionGetKeyRotationStatus)
 	if err != nil {
 		return RotationStatus{}, err
+	}
+	if k.KeyType() == MultiRegionReplica {
+		// Rotation is a shared property of multi-Region keys: the primary's.
+		if primary, err := s.readKey(k.Account, k.PrimaryRegion, k.ID); err == nil {
+			k = primary
+		}
 	}
 	return RotationStatus{Enabled: k.RotationEnabled, PeriodDays: k.RotationPeriodDays, NextRotation: k.NextRotation}, nil
 }
@@ -169,6 +181,9 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, p aws.Principal, region
 		}
 		if err := notManaged(k, "RotateKeyOnDemand"); err != nil {
 			return err
+		}
+		if k.KeyType() == MultiRegionReplica {
+			return aws.ErrKMSReplicaRotation(k.ARN, "RotateKeyOnDemand")
 		}
 		if k.OnDemandRotations >= MaxOnDemandRotations {
 			return aws.ErrKMSRotationLimit(k.ARN)

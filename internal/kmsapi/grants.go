@@ -18,6 +18,7 @@ func init() {
 	register("ListGrants", op(listGrants))
 	register("RetireGrant", op(retireGrant))
 	register("RevokeGrant", op(revokeGrant))
+	register("ListRetirableGrants", op(listRetirableGrants))
 }
 
 func grantToken(keyARN, grantID string) string {
@@ -45,9 +46,9 @@ func createGrant(c *call, in *sdk.CreateGrantInput) (any, error) {
 	if len(in.Operations) == 0 {
 		return nil, aws.ErrKMSValidation("1 validation error detected: Value null at 'operations' failed to satisfy constraint: Member must not be null")
 	}
+	ctx := c.ctx
 	if dryRun(in) {
-		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
-		return nil, err
+		ctx = kms.WithDryRun(ctx)
 	}
 	g := kms.CreateGrantInput{KeyRef: ref, Name: str(in.Name), GranteePrincipal: grantee, RetiringPrincipal: str(in.RetiringPrincipal)}
 	for _, o := range in.Operations {
@@ -56,8 +57,8 @@ func createGrant(c *call, in *sdk.CreateGrantInput) (any, error) {
 	if in.Constraints != nil {
 		g.ContextEquals, g.ContextSubset = in.Constraints.EncryptionContextEquals, in.Constraints.EncryptionContextSubset
 	}
-	out, err := c.kms.CreateGrant(c.ctx, c.p, c.region, g)
-	if err != nil {
+	out, err := c.kms.CreateGrant(ctx, c.p, c.region, g)
+	if err != nil || dryRun(in) {
 		return nil, err
 	}
 	return struct {
@@ -97,17 +98,42 @@ func listGrants(c *call, in *sdk.ListGrantsInput) (any, error) {
 		if (in.GrantId != nil && *in.GrantId != g.ID) || (in.GranteePrincipal != nil && *in.GranteePrincipal != g.GranteePrincipal) {
 			continue
 		}
-		e := grantEntry{
-			KeyID: g.KeyID, GrantID: g.ID, Name: g.Name, CreationDate: epoch(g.Created),
-			GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal,
-			IssuingAccount: g.IssuingAccount, Operations: g.Operations,
-		}
-		if len(g.ContextEquals) > 0 || len(g.ContextSubset) > 0 {
-			e.Constraints = &grantConstraints{g.ContextSubset, g.ContextEquals}
-		}
-		entries = append(entries, e)
+		entries = append(entries, entryOf(g))
 	}
-	items, pg, err := paginate(entries, in.Limit, in.Marker)
+	return grantPage(entries, in.Limit, in.Marker)
+}
+
+func entryOf(g kms.Grant) grantEntry {
+	e := grantEntry{
+		KeyID: g.KeyID, GrantID: g.ID, Name: g.Name, CreationDate: epoch(g.Created),
+		GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal,
+		IssuingAccount: g.IssuingAccount, Operations: g.Operations,
+	}
+	if len(g.ContextEquals) > 0 || len(g.ContextSubset) > 0 {
+		e.Constraints = &grantConstraints{g.ContextSubset, g.ContextEquals}
+	}
+	return e
+}
+
+func listRetirableGrants(c *call, in *sdk.ListRetirableGrantsInput) (any, error) {
+	retiring, err := required("retiringPrincipal", in.RetiringPrincipal)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := c.kms.ListRetirableGrants(c.ctx, c.p, c.region, retiring)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]grantEntry, 0, len(grants))
+	for _, g := range grants {
+		entries = append(entries, entryOf(g))
+	}
+	return grantPage(entries, in.Limit, in.Marker)
+}
+
+// grantPage is one page of ListGrants or ListRetirableGrants.
+func grantPage(entries []grantEntry, limit *int32, marker *string) (any, error) {
+	items, pg, err := paginate(entries, limit, marker)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +157,11 @@ func retireGrant(c *call, in *sdk.RetireGrantInput) (any, error) {
 	if ref == "" || id == "" {
 		return nil, aws.ErrKMSValidation("Either GrantToken or both KeyId and GrantId must be specified.")
 	}
+	ctx := c.ctx
 	if dryRun(in) {
-		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
-		return nil, err
+		ctx = kms.WithDryRun(ctx)
 	}
-	return empty{}, c.kms.RetireGrant(c.ctx, c.p, c.region, ref, id)
+	return empty{}, c.kms.RetireGrant(ctx, c.p, c.region, ref, id)
 }
 
 func revokeGrant(c *call, in *sdk.RevokeGrantInput) (any, error) {
@@ -147,9 +173,9 @@ func revokeGrant(c *call, in *sdk.RevokeGrantInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx := c.ctx
 	if dryRun(in) {
-		_, err := c.kms.ListGrants(c.ctx, c.p, c.region, ref)
-		return nil, err
+		ctx = kms.WithDryRun(ctx)
 	}
-	return empty{}, c.kms.RevokeGrant(c.ctx, c.p, c.region, ref, id)
+	return empty{}, c.kms.RevokeGrant(ctx, c.p, c.region, ref, id)
 }

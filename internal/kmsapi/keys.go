@@ -21,6 +21,35 @@ func init() {
 	register("TagResource", op(tagResource))
 	register("UntagResource", op(untagResource))
 	register("ListResourceTags", op(listResourceTags))
+	register("ReplicateKey", op(replicateKey))
+}
+
+// replicateKey answers with the replica's metadata and its policy and tags.
+func replicateKey(c *call, in *sdk.ReplicateKeyInput) (any, error) {
+	ref, err := required("keyId", in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	replicaRegion, err := required("replicaRegion", in.ReplicaRegion)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := kmsTags(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.kms.ReplicateKey(c.ctx, c.p, c.region, kms.ReplicateKeyInput{
+		KeyRef: ref, ReplicaRegion: replicaRegion, Policy: str(in.Policy), Description: str(in.Description), Tags: tags,
+		BypassPolicyLockoutSafetyCheck: in.BypassPolicyLockoutSafetyCheck,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		ReplicaKeyMetadata keyMetadata `json:"ReplicaKeyMetadata"`
+		ReplicaPolicy      string      `json:"ReplicaPolicy"`
+		ReplicaTags        []tag       `json:"ReplicaTags"`
+	}{metadataOf(c.kms, r), r.Policy, tagsOf(r.Tags)}, nil
 }
 
 // policyName is the only key policy name KMS has.
@@ -51,7 +80,7 @@ func createKey(c *call, in *sdk.CreateKeyInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return keyMetadataOutput{metadataOf(k)}, nil
+	return keyMetadataOutput{metadataOf(c.kms, k)}, nil
 }
 
 func describeKey(c *call, in *sdk.DescribeKeyInput) (any, error) {
@@ -63,7 +92,7 @@ func describeKey(c *call, in *sdk.DescribeKeyInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return keyMetadataOutput{metadataOf(k)}, nil
+	return keyMetadataOutput{metadataOf(c.kms, k)}, nil
 }
 
 type keyListEntry struct {

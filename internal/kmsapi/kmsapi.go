@@ -59,6 +59,9 @@ func op[In any](fn func(c *call, in *In) (any, error)) handler {
 				return nil, errSerialization(err)
 			}
 		}
+		if err := checkGrantTokens(in); err != nil {
+			return nil, err
+		}
 		out, err := fn(c, in)
 		if err == nil && dryRun(in) {
 			return nil, errDryRun()
@@ -73,6 +76,22 @@ func op[In any](fn func(c *call, in *In) (any, error)) handler {
 func dryRun(in any) bool {
 	f := reflect.ValueOf(in).Elem().FieldByName("DryRun")
 	return f.IsValid() && f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Bool()
+}
+
+// checkGrantTokens refuses an input whose GrantTokens member holds a token
+// Ferry did not issue. Valid tokens change nothing: a grant is effective as
+// soon as CreateGrant returns.
+func checkGrantTokens(in any) error {
+	f := reflect.ValueOf(in).Elem().FieldByName("GrantTokens")
+	if !f.IsValid() || f.Kind() != reflect.Slice {
+		return nil
+	}
+	for i := 0; i < f.Len(); i++ {
+		if _, _, err := parseGrantToken(f.Index(i).String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func errDryRun() error {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	sdk "github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/keyring"
 	"github.com/ferrystore/ferry/internal/kms"
@@ -129,7 +131,40 @@ func TestDryRun(t *testing.T) {
 	if _, out = do(t, a, "ListGrants", `{"KeyId":"`+id+`"}`); len(out["Grants"].([]any)) != 0 {
 		t.Fatalf("a dry run created a grant: %v", out)
 	}
+	status, out = do(t, a, "CreateGrant", `{"KeyId":"`+id+`","GranteePrincipal":"arn:aws:iam::111111111111:root","Operations":["Sign"],"DryRun":true}`)
+	if status != 400 || out["__type"] != "ValidationException" {
+		t.Fatalf("CreateGrant dry run of an invalid grant: %d %v", status, out)
+	}
+	_, out = do(t, a, "CreateGrant", `{"KeyId":"`+id+`","GranteePrincipal":"arn:aws:iam::111111111111:root","Operations":["Decrypt"]}`)
+	grantID := out["GrantId"].(string)
+	for _, op := range []string{"RetireGrant", "RevokeGrant"} {
+		status, out = do(t, a, op, `{"KeyId":"`+id+`","GrantId":"`+grantID+`","DryRun":true}`)
+		if status != 400 || out["__type"] != "DryRunOperationException" {
+			t.Fatalf("%s dry run: %d %v", op, status, out)
+		}
+	}
+	if _, out = do(t, a, "ListGrants", `{"KeyId":"`+id+`"}`); len(out["Grants"].([]any)) != 1 {
+		t.Fatalf("a dry run deleted the grant: %v", out)
+	}
 	if status, out = do(t, a, "Encrypt", `{"KeyId":"fake-key-id","Plaintext":"aGVsbG8=","DryRun":true}`); out["__type"] != "NotFoundException" {
 		t.Fatalf("dry run of a failing call: %d %v", status, out)
+	}
+}
+
+func TestGrantTokensChecked(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		in    any
+		valid bool
+	}{
+		{"no tokens", &sdk.EncryptInput{}, true},
+		{"a token Ferry issued", &sdk.EncryptInput{GrantTokens: []string{grantToken("arn:aws:kms:us-east-1:111111111111:key/k", "g")}}, true},
+		{"garbage", &sdk.DecryptInput{GrantTokens: []string{"not a token!"}}, false},
+		{"an input without tokens", &sdk.ListKeysInput{}, true},
+	} {
+		err := checkGrantTokens(tt.in)
+		if (err == nil) != tt.valid {
+			t.Errorf("%s: %v", tt.name, err)
+		}
 	}
 }

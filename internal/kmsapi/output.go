@@ -43,15 +43,37 @@ type keyMetadata struct {
 	KeySpec                     string   `json:"KeySpec"`
 	EncryptionAlgorithms        []string `json:"EncryptionAlgorithms"`
 	MultiRegion                 bool     `json:"MultiRegion"`
+	// MultiRegionConfiguration is present for multi-Region keys only.
+	MultiRegionConfiguration *multiRegionConfiguration `json:"MultiRegionConfiguration,omitempty"`
 }
 
-func metadataOf(k *kms.Key) keyMetadata {
+type multiRegionKey struct {
+	Arn    string `json:"Arn"`
+	Region string `json:"Region"`
+}
+
+type multiRegionConfiguration struct {
+	MultiRegionKeyType string           `json:"MultiRegionKeyType"`
+	PrimaryKey         multiRegionKey   `json:"PrimaryKey"`
+	ReplicaKeys        []multiRegionKey `json:"ReplicaKeys"`
+}
+
+// metadataOf is k's KeyMetadata; svc describes a multi-Region key's family.
+func metadataOf(svc *kms.Service, k *kms.Key) keyMetadata {
 	m := keyMetadata{
 		AWSAccountID: string(k.Account), KeyID: k.ID, Arn: k.ARN, CreationDate: epoch(k.Created),
 		Enabled: k.State == kms.StateEnabled, Description: k.Description, KeyUsage: kms.KeyUsage,
 		KeyState: string(k.State), Origin: kms.Origin, KeyManager: k.Manager,
 		CustomerMasterKeySpec: kms.KeySpec, KeySpec: kms.KeySpec,
 		EncryptionAlgorithms: []string{kms.SymmetricDefault}, MultiRegion: k.MultiRegion,
+	}
+	if c := svc.MultiRegionConfiguration(k); c != nil {
+		mc := &multiRegionConfiguration{MultiRegionKeyType: c.Type, PrimaryKey: multiRegionKey{c.PrimaryKey.ARN, c.PrimaryKey.Region},
+			ReplicaKeys: make([]multiRegionKey, 0, len(c.ReplicaKeys))}
+		for _, r := range c.ReplicaKeys {
+			mc.ReplicaKeys = append(mc.ReplicaKeys, multiRegionKey{r.ARN, r.Region})
+		}
+		m.MultiRegionConfiguration = mc
 	}
 	if k.State == kms.StatePendingDeletion {
 		m.DeletionDate = epochPtr(k.DeletionDate)

@@ -38,9 +38,9 @@ func (c *countingKMS) Decrypt(ctx context.Context, p aws.Principal, region strin
 	return c.Service.Decrypt(ctx, p, region, blob, ec, ref)
 }
 
-func (c *countingKMS) CheckKey(ctx context.Context, p aws.Principal, region, ref, action string) (*kms.Key, error) {
+func (c *countingKMS) CheckKey(ctx context.Context, p aws.Principal, region, ref, action string, ec kms.EncryptionContext) (*kms.Key, error) {
 	c.check.Add(1)
-	return c.Service.CheckKey(ctx, p, region, ref, action)
+	return c.Service.CheckKey(ctx, p, region, ref, action, ec)
 }
 
 func (c *countingKMS) reset() { c.generate.Store(0); c.decrypt.Store(0); c.check.Store(0) }

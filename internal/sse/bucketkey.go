@@ -96,7 +96,7 @@ func (c *bucketKeyCache) put(scope string, bk *bucketKey, now time.Time) {
 // bucketKeyForWrite returns the Bucket Key for a write, asking KMS for a new
 // one when none is cached for this bucket, key and context.
 func (s *Service) bucketKeyForWrite(ctx context.Context, p aws.Principal, region, keyRef string, env *Envelope) ([]byte, error) {
-	k, err := s.kms.CheckKey(ctx, p, region, keyRef, kms.ActionGenerateDataKey)
+	k, err := s.kms.CheckKey(ctx, p, region, keyRef, kms.ActionGenerateDataKey, env.Context)
 	if err != nil {
 		return nil, aws.KMSForS3(err)
 	}
@@ -120,7 +120,7 @@ func (s *Service) bucketKeyForWrite(ctx context.Context, p aws.Principal, region
 func (s *Service) bucketKeyForRead(ctx context.Context, p aws.Principal, region string, env *Envelope) ([]byte, error) {
 	now := s.clock.Now()
 	if bk := s.bucketKeys.getBlob(env.DataKey, now); bk != nil && bk.keyARN == env.KMSKeyARN {
-		if _, err := s.kms.CheckKey(ctx, p, region, env.KMSKeyARN, kms.ActionDecrypt); err != nil {
+		if _, err := s.kms.CheckKey(ctx, p, region, env.KMSKeyARN, kms.ActionDecrypt, env.Context); err != nil {
 			return nil, aws.KMSForS3(err)
 		}
 		return bytesCopy(bk.plaintext), nil

@@ -51,7 +51,7 @@ const (
 type KMS interface {
 	GenerateDataKey(ctx context.Context, p aws.Principal, region, keyRef string, spec kms.DataKeySpec, ec kms.EncryptionContext) (kms.DataKeyOutput, error)
 	Decrypt(ctx context.Context, p aws.Principal, region string, blob []byte, ec kms.EncryptionContext, keyRef string) (kms.DecryptOutput, error)
-	CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string) (*kms.Key, error)
+	CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string, ec kms.EncryptionContext) (*kms.Key, error)
 }
 
 // Object names the object a key belongs to.

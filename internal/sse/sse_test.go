@@ -48,9 +48,9 @@ func (c *countingKMS) Decrypt(ctx context.Context, p aws.Principal, region strin
 	return c.Service.Decrypt(ctx, p, region, blob, ec, keyRef)
 }
 
-func (c *countingKMS) CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string) (*kms.Key, error) {
+func (c *countingKMS) CheckKey(ctx context.Context, p aws.Principal, region, keyRef, action string, ec kms.EncryptionContext) (*kms.Key, error) {
 	c.check.Add(1)
-	return c.Service.CheckKey(ctx, p, region, keyRef, action)
+	return c.Service.CheckKey(ctx, p, region, keyRef, action, ec)
 }
 
 type fixture struct {

@@ -137,7 +137,7 @@ func (w *World) openKeys() error {
 	if err != nil {
 		return fmt.Errorf("open root key: %w", err)
 	}
-	w.KMS = kms.New(kms.Config{Store: w.Store, Root: root, Clock: w.Config.Clock})
+	w.KMS = kms.New(kms.Config{Store: w.Store, Root: root, Clock: w.Config.Clock, Regions: w.Config.Regions})
 	w.SSE = sse.New(sse.Config{KMS: w.KMS, Root: root, Store: w.Store, Clock: w.Config.Clock})
 	return nil
 }
