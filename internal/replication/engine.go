@@ -159,9 +159,12 @@ func (e *Engine) Start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
+	tasks := make(chan *Task)
+	e.wg.Add(1)
+	go e.lease(ctx, e.id, tasks)
 	for i := 0; i < e.cfg.Workers; i++ {
 		e.wg.Add(1)
-		go e.work(ctx, fmt.Sprintf("%s-%d", e.id, i))
+		go e.work(ctx, e.id, tasks)
 	}
 	e.wg.Add(1)
 	go e.watchThresholds(ctx)
@@ -180,18 +183,31 @@ func (e *Engine) Stop() {
 	}
 }
 
-// work is one worker's loop: run due tasks, then sleep until woken or the
-// poll interval passes.
-func (e *Engine) work(ctx context.Context, owner string) {
+// lease feeds the workers: it leases due tasks in batches (one queue scan
+// and one commit for up to two per worker) and hands them out, then sleeps
+// until woken or the poll interval passes. Stopping, it gives back the
+// tasks no worker took.
+func (e *Engine) lease(ctx context.Context, owner string, tasks chan<- *Task) {
 	defer e.wg.Done()
+	defer close(tasks)
 	timer := time.NewTimer(e.cfg.PollInterval)
 	defer timer.Stop()
 	for ctx.Err() == nil {
-		did, err := e.runOne(ctx, owner)
+		batch, err := e.queue.LeaseBatch(owner, e.cfg.Lease, 2*e.cfg.Workers)
 		if err != nil {
-			e.cfg.Logger.Warn("replication worker", "err", err)
+			e.cfg.Logger.Warn("replication lease", "err", err)
 		}
-		if did {
+		for i, t := range batch {
+			select {
+			case tasks <- t:
+			case <-ctx.Done():
+				if err := e.queue.Release(batch[i:]); err != nil {
+					e.cfg.Logger.Warn("replication release", "err", err)
+				}
+				return
+			}
+		}
+		if len(batch) > 0 {
 			continue
 		}
 		timer.Reset(e.cfg.PollInterval)
@@ -199,6 +215,16 @@ func (e *Engine) work(ctx context.Context, owner string) {
 		case <-ctx.Done():
 		case <-e.wake:
 		case <-timer.C:
+		}
+	}
+}
+
+// work is one worker's loop: replicate the tasks lease hands out.
+func (e *Engine) work(ctx context.Context, owner string, tasks <-chan *Task) {
+	defer e.wg.Done()
+	for t := range tasks {
+		if err := e.process(ctx, owner, t); err != nil {
+			e.cfg.Logger.Warn("replication worker", "err", err)
 		}
 	}
 }

@@ -77,12 +77,18 @@ func (t *Task) key() []byte { return taskKey(t.Seq, t.Destination) }
 func (t *Task) SourceARN() string { return "arn:aws:s3:::" + t.SourceBucket }
 
 // Queue is the durable replication queue with leases. Leasing is
-// serialised within the process by a mutex; several processes sharing one
+// serialised within the process by leaseMu; several processes sharing one
 // store would need a compare-and-set in meta.Store (not available yet).
+//
+// mu orders the writers of a task: settling a task, retrying it and
+// leasing share it (each touches only tasks it holds or that nobody
+// holds), while the threshold check, which marks any queued task, takes
+// it alone — so a mark is never lost nor written onto a settled task.
 type Queue struct {
-	store meta.Store
-	clock aws.Clock
-	mu    sync.Mutex
+	store   meta.Store
+	clock   aws.Clock
+	mu      sync.RWMutex
+	leaseMu sync.Mutex
 }
 
 // NewQueue returns the queue kept in store.
@@ -104,25 +110,63 @@ func (q *Queue) Remove(batch meta.Batch, t *Task) {
 // expired), records owner and the lease expiry durably, and returns it;
 // nil when there is nothing to do.
 func (q *Queue) Lease(owner string, ttl time.Duration) (*Task, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	now := q.clock.Now()
-	var found *Task
-	err := q.Scan(func(t *Task) bool {
-		if t.LeaseUntil.After(now) || t.NextAttempt.After(now) {
-			return true
-		}
-		found = t
-		return false
-	})
-	if err != nil || found == nil {
+	ts, err := q.LeaseBatch(owner, ttl, 1)
+	if err != nil || len(ts) == 0 {
 		return nil, err
 	}
-	found.LeaseOwner, found.LeaseUntil = owner, now.Add(ttl)
-	if err := q.put(found); err != nil {
+	return ts[0], nil
+}
+
+// LeaseBatch is Lease for up to n tasks, in queue order, leased in one
+// commit: one scan of the queue serves n replications.
+func (q *Queue) LeaseBatch(owner string, ttl time.Duration, n int) ([]*Task, error) {
+	q.leaseMu.Lock()
+	defer q.leaseMu.Unlock()
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	now := q.clock.Now()
+	var found []*Task
+	err := q.Scan(func(t *Task) bool {
+		if !t.LeaseUntil.After(now) && !t.NextAttempt.After(now) {
+			found = append(found, t)
+		}
+		return len(found) < n
+	})
+	if err != nil || len(found) == 0 {
 		return nil, err
+	}
+	batch := q.store.NewBatch()
+	defer batch.Close()
+	for _, t := range found {
+		t.LeaseOwner, t.LeaseUntil = owner, now.Add(ttl)
+		batch.Set(t.key(), encodeTask(t))
+	}
+	if err := batch.Commit(); err != nil {
+		return nil, fmt.Errorf("replication queue: lease %d tasks: %w", len(found), err)
 	}
 	return found, nil
+}
+
+// Release gives back leased tasks that were never started (the engine
+// stopping with work in hand), so that they are due again at once rather
+// than when their lease runs out.
+func (q *Queue) Release(ts []*Task) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	batch := q.store.NewBatch()
+	defer batch.Close()
+	for _, t := range ts {
+		cur, err := q.Get(t.Seq, t.Destination)
+		if err != nil || cur == nil || cur.LeaseOwner != t.LeaseOwner {
+			continue
+		}
+		cur.LeaseOwner, cur.LeaseUntil = "", time.Time{}
+		batch.Set(cur.key(), encodeTask(cur))
+	}
+	return batch.Commit()
 }
 
 // Holds reports whether owner is still t's lessee: the task exists and no
@@ -142,8 +186,8 @@ func (q *Queue) Holds(t *Task, owner string) (bool, error) {
 // Retry releases t's lease after a transient failure: the attempt is
 // counted, the error kept, and the task is due again at next.
 func (q *Queue) Retry(t *Task, cause error, next time.Time) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.mu.RLock()
+	defer q.mu.RUnlock()
 	if cur, err := q.Get(t.Seq, t.Destination); err == nil && cur != nil && cur.Missed {
 		t.Missed = true // recorded by the threshold check while t was out
 	}

@@ -69,8 +69,8 @@ func (e *Engine) backoff(n int) time.Duration {
 // threshold check (rtc.go) cannot record MissedThreshold for a task that
 // is settling, nor write it back once deleted.
 func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Status, f *Failure) error {
-	e.queue.mu.Lock()
-	defer e.queue.mu.Unlock()
+	e.queue.mu.RLock()
+	defer e.queue.mu.RUnlock()
 	cur, err := e.queue.Get(t.Seq, t.Destination)
 	if err != nil || cur == nil || cur.LeaseOwner != owner {
 		return err
