@@ -2,10 +2,12 @@ package world
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/doctor"
+	"github.com/ferrystore/ferry/internal/iam"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/sts"
 )
@@ -38,7 +40,7 @@ func (w *World) openReplication() {
 	}
 	w.Replication = replication.New(replication.Config{
 		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3,
-		Assumer: serviceAssumer{w.STS}, Authorizer: authorizer,
+		Assumer: &serviceAssumer{sts: w.STS, iam: w.IAM, clock: w.Config.Clock}, Authorizer: authorizer,
 		Workers: rc.Workers, PollInterval: rc.PollInterval, Lease: rc.Lease,
 		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
 	})
@@ -51,14 +53,48 @@ func (w *World) openReplication() {
 }
 
 // serviceAssumer assumes replication roles as the service principal
-// s3.amazonaws.com, with aws:SourceAccount and aws:SourceArn (§8.5).
-type serviceAssumer struct{ sts *sts.Service }
+// s3.amazonaws.com, with aws:SourceAccount and aws:SourceArn (§8.5). Like
+// S3, it keeps a role session and reuses it until shortly before it
+// expires — but only while IAM is unchanged: any IAM write (a trust
+// policy edited, a role deleted) makes the next task assume the role
+// again, so a fixed or broken set-up takes effect at once.
+type serviceAssumer struct {
+	sts   *sts.Service
+	iam   *iam.Service
+	clock aws.Clock
+
+	mu       sync.Mutex
+	sessions map[[3]string]cachedSession
+}
+
+type cachedSession struct {
+	principal  aws.Principal
+	expiration time.Time
+	generation uint64
+}
+
+// sessionMargin is how long before its expiry a session is replaced.
+const sessionMargin = 5 * time.Minute
 
 // AssumeRole implements replication.Assumer.
-func (a serviceAssumer) AssumeRole(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error) {
+func (a *serviceAssumer) AssumeRole(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error) {
+	key := [3]string{roleARN, sourceAccount, sourceARN}
+	gen := a.iam.Generation()
+	a.mu.Lock()
+	c, ok := a.sessions[key]
+	a.mu.Unlock()
+	if ok && c.generation == gen && c.expiration.Sub(a.clock.Now()) > sessionMargin {
+		return c.principal, nil
+	}
 	sess, err := a.sts.AssumeRoleAsService(ctx, "s3.amazonaws.com", roleARN, sourceAccount, sourceARN)
 	if err != nil {
 		return aws.Principal{}, err
 	}
+	a.mu.Lock()
+	if a.sessions == nil {
+		a.sessions = map[[3]string]cachedSession{}
+	}
+	a.sessions[key] = cachedSession{principal: sess.Principal, expiration: sess.Expiration, generation: gen}
+	a.mu.Unlock()
 	return sess.Principal, nil
 }
