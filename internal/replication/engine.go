@@ -57,6 +57,8 @@ type Engine struct {
 	id      string // lease owner prefix, unique per engine instance
 	wake    chan struct{}
 
+	settled SettleHook
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -98,6 +100,16 @@ func New(cfg Config) *Engine {
 		wake: make(chan struct{}, 1)}
 }
 
+// SettleHook learns the outcome of a task that belongs to a Batch
+// Replication job (Task.Job set). It runs inside the batch that records
+// the outcome on the source version and removes the task, and may add its
+// own writes to it: the job's record of the outcome is durable together
+// with the version's status. f is nil unless status is FAILED.
+type SettleHook func(b meta.Batch, t *Task, status Status, f *Failure)
+
+// SetSettleHook installs the hook of job tasks; call it before Start.
+func (e *Engine) SetSettleHook(h SettleHook) { e.settled = h }
+
 // Queue returns the engine's durable queue.
 func (e *Engine) Queue() *Queue { return e.queue }
 
@@ -119,7 +131,7 @@ func (e *Engine) Enqueue(batch meta.Batch, w Work) {
 			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, Created: w.Created,
 			Role: w.Role, RuleID: t.Rule.ID, Destination: t.Bucket, DestinationAccount: d.Account,
 			StorageClass: d.StorageClass, OwnerOverride: d.OwnerOverride(), ReplicaKmsKeyID: d.ReplicaKmsKeyID(),
-			Enqueued: now,
+			Enqueued: now, Job: w.Job, JobTask: w.JobTask,
 		})
 	}
 }

@@ -51,6 +51,12 @@ type Task struct {
 	OwnerOverride      bool   `json:"ownerOverride,omitempty"`
 	ReplicaKmsKeyID    string `json:"replicaKey,omitempty"`
 
+	// Job and JobTask name the Batch Replication job and task that asked
+	// for this replication ("" for live replication); the engine reports
+	// the outcome to its SettleHook.
+	Job     string `json:"job,omitempty"`
+	JobTask uint64 `json:"jobTask,omitempty"`
+
 	Enqueued    time.Time `json:"enqueued"`
 	Attempts    int       `json:"attempts,omitempty"`
 	LastAttempt time.Time `json:"last,omitempty"`

@@ -75,7 +75,12 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 			d.LastError, d.FailureReason = f.Error(), f.Reason
 		}
 	}
-	remove := func(b meta.Batch) { e.queue.Remove(b, t) }
+	remove := func(b meta.Batch) {
+		e.queue.Remove(b, t)
+		if t.Job != "" && e.settled != nil {
+			e.settled(b, t, status, f)
+		}
+	}
 	err := e.cfg.Source.UpdateReplicationState(ctx, t.SourceBucket, t.Key, t.VersionID, update, remove)
 	if isNotFound(err) {
 		batch := e.cfg.Store.NewBatch()

@@ -1,0 +1,282 @@
+package world
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
+)
+
+// s3control returns an S3 Control client for an account. The SDK sends
+// S3 Control requests to {account}.{endpoint host}; its connections are
+// dialled to the test server whatever the host.
+func (e *env) s3control(account, region string) *s3control.Client {
+	k := e.keys[account]
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	return s3control.New(s3control.Options{Region: region, BaseEndpoint: aws.String(e.srv.URL),
+		HTTPClient: &http.Client{Transport: tr}, Credentials: credentials.NewStaticCredentialsProvider(k.ID, k.Secret, "")})
+}
+
+// batchEnv is account A with a source bucket holding objects written
+// before its replication configuration, a same-account destination, a
+// reports bucket, and a role trusted by s3.amazonaws.com and
+// batchoperations.s3.amazonaws.com with the permissions of both (§9).
+type batchEnv struct {
+	*env
+	a       *s3.Client
+	ctl     *s3control.Client
+	iamA    *iam.Client
+	account string
+	role    string
+}
+
+func startBatchEnv(t *testing.T) *batchEnv {
+	t.Helper()
+	e := startReplicationEnv(t, ReplicationConfig{Workers: 2, PollInterval: 20 * time.Millisecond,
+		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	ka := e.keys["a"]
+	be := &batchEnv{env: e, a: e.s3("a", "us-east-1"), ctl: e.s3control("a", "us-east-1"), account: string(ka.Principal().Account)}
+	be.role = "arn:aws:iam::" + be.account + ":role/batch-replication"
+	be.iamA = iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.srv.URL), HTTPClient: e.srv.Client(),
+		Credentials: static(ka.ID, ka.Secret, "")})
+	be.createRole("batch-replication", "s3.amazonaws.com", "batchoperations.s3.amazonaws.com")
+	putReplicationRolePolicy(t, be.iamA, "batch-replication", "batch-src*", "batch-dst*")
+	be.putBatchPolicy("batch-replication", "batch-src*", "batch-reports")
+	for _, b := range []string{"batch-src", "batch-dst", "batch-reports"} {
+		be.bucket(be.a, b, "us-east-1")
+	}
+	return be
+}
+
+func (e *batchEnv) createRole(name string, services ...string) {
+	e.t.Helper()
+	quoted := `"` + strings.Join(services, `","`) + `"`
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":[` + quoted + `]},"Action":"sts:AssumeRole"}]}`
+	if _, err := e.iamA.CreateRole(e.ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// putBatchPolicy grants what AWS documents for a Batch Replication job's
+// role: InitiateReplication on the sources' objects, the manifest
+// generator's bucket permissions, reading manifests and writing reports.
+func (e *batchEnv) putBatchPolicy(role, src, reports string) {
+	e.t.Helper()
+	doc := `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"s3:InitiateReplication","Resource":"arn:aws:s3:::` + src + `/*"},
+		{"Effect":"Allow","Action":["s3:GetReplicationConfiguration","s3:PutInventoryConfiguration"],"Resource":"arn:aws:s3:::` + src + `"},
+		{"Effect":"Allow","Action":["s3:GetObject","s3:GetObjectVersion","s3:PutObject"],"Resource":"arn:aws:s3:::` + reports + `/*"}]}`
+	if _, err := e.iamA.PutRolePolicy(e.ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role),
+		PolicyName: aws.String("batch"), PolicyDocument: aws.String(doc)}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *batchEnv) bucket(c *s3.Client, name, region string) {
+	e.t.Helper()
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	if region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
+	}
+	if _, err := c.CreateBucket(e.ctx, in); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(name),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *batchEnv) put(c *s3.Client, bucket, key, body string) string {
+	e.t.Helper()
+	out, err := c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(out.VersionId)
+}
+
+func (e *batchEnv) replicate(c *s3.Client, src, dst, role string) {
+	e.t.Helper()
+	if _, err := c.PutBucketReplication(e.ctx, &s3.PutBucketReplicationInput{Bucket: aws.String(src),
+		ReplicationConfiguration: &types.ReplicationConfiguration{Role: aws.String(role), Rules: []types.ReplicationRule{{
+			ID: aws.String("all"), Priority: aws.Int32(1), Status: types.ReplicationRuleStatusEnabled,
+			Filter:                  &types.ReplicationRuleFilter{Prefix: aws.String("")},
+			DeleteMarkerReplication: &types.DeleteMarkerReplication{Status: types.DeleteMarkerReplicationStatusDisabled},
+			Destination:             &types.Destination{Bucket: aws.String("arn:aws:s3:::" + dst)}}}}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *batchEnv) head(c *s3.Client, bucket, key string) *s3.HeadObjectOutput {
+	e.t.Helper()
+	out, err := c.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		e.t.Fatalf("HEAD %s/%s: %v", bucket, key, err)
+	}
+	return out
+}
+
+func (e *batchEnv) get(c *s3.Client, bucket, key string) string {
+	e.t.Helper()
+	out, err := c.GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		e.t.Fatalf("GET %s/%s: %v", bucket, key, err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return string(b)
+}
+
+// waitJob polls DescribeJob until the job reaches one of the statuses.
+func (e *batchEnv) waitJob(id string, statuses ...ctypes.JobStatus) *ctypes.JobDescriptor {
+	e.t.Helper()
+	var job *ctypes.JobDescriptor
+	waitFor(e.t, "job "+id+" to reach "+string(statuses[0]), func() bool {
+		out, err := e.ctl.DescribeJob(e.ctx, &s3control.DescribeJobInput{AccountId: aws.String(e.account), JobId: aws.String(id)})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		job = out.Job
+		for _, s := range statuses {
+			if job.Status == s {
+				return true
+			}
+		}
+		return false
+	})
+	return job
+}
+
+func report(bucket, prefix string, scope ctypes.JobReportScope) *ctypes.JobReport {
+	return &ctypes.JobReport{Enabled: true, Bucket: aws.String("arn:aws:s3:::" + bucket), Format: ctypes.JobReportFormatReportCsv20180820,
+		Prefix: aws.String(prefix), ReportScope: scope}
+}
+
+func replicateOp() *ctypes.JobOperation {
+	return &ctypes.JobOperation{S3ReplicateObject: &ctypes.S3ReplicateObjectOperation{}}
+}
+
+// TestBatchReplicationGeneratedManifest: objects written before the
+// replication rule existed are not replicated live (§14 scenario 12); a
+// job with a generated manifest (EligibleForReplication, statuses NONE and
+// FAILED, a key prefix) replicates them — COMPLETED on the source, REPLICA
+// with the same version id on the destination — and writes the completion
+// report (§14 scenario 38). ListJobs, idempotent CreateJob and the job
+// status errors go with it.
+func TestBatchReplicationGeneratedManifest(t *testing.T) {
+	e := startBatchEnv(t)
+	defer e.stop()
+	ctx := e.ctx
+	va := e.put(e.a, "batch-src", "old/a.txt", "alpha")
+	e.put(e.a, "batch-src", "old/b.txt", "beta")
+	e.put(e.a, "batch-src", "skip/c.txt", "gamma")
+	e.replicate(e.a, "batch-src", "batch-dst", e.role)
+	if st := e.head(e.a, "batch-src", "old/a.txt").ReplicationStatus; st != "" {
+		t.Fatalf("an object written before the configuration has status %q", st)
+	}
+
+	in := &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("token-1"),
+		Operation: replicateOp(), Priority: aws.Int32(10), RoleArn: aws.String(e.role),
+		Report: report("batch-reports", "reports", ctypes.JobReportScopeAllTasks),
+		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::batch-src"), EnableManifestOutput: false,
+			Filter: &ctypes.JobManifestGeneratorFilter{EligibleForReplication: aws.Bool(true),
+				ObjectReplicationStatuses: []ctypes.ReplicationStatus{ctypes.ReplicationStatusNone, ctypes.ReplicationStatusFailed},
+				KeyNameConstraint:         &ctypes.KeyNameConstraint{MatchAnyPrefix: []string{"old/"}}}}}}
+	out, err := e.ctl.CreateJob(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(out.JobId)
+	again, err := e.ctl.CreateJob(ctx, in)
+	if err != nil || aws.ToString(again.JobId) != id {
+		t.Fatalf("CreateJob retried with its token: %v, %v (want %s)", again, err, id)
+	}
+	in.Priority = aws.Int32(11)
+	if _, err := e.ctl.CreateJob(ctx, in); code(err) != "IdempotencyException" {
+		t.Fatalf("token reused for another request: %v", err)
+	}
+
+	job := e.waitJob(id, ctypes.JobStatusComplete, ctypes.JobStatusFailed)
+	p := job.ProgressSummary
+	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(p.TotalNumberOfTasks) != 2 || aws.ToInt64(p.NumberOfTasksSucceeded) != 2 ||
+		aws.ToInt64(p.NumberOfTasksFailed) != 0 {
+		t.Fatalf("job %s, progress %d/%d/%d, failures %+v", job.Status, aws.ToInt64(p.TotalNumberOfTasks),
+			aws.ToInt64(p.NumberOfTasksSucceeded), aws.ToInt64(p.NumberOfTasksFailed), job.FailureReasons)
+	}
+	if job.CreationTime == nil || job.TerminationDate == nil || aws.ToString(job.JobArn) != "arn:aws:s3:us-east-1:"+e.account+":job/"+id {
+		t.Fatalf("job descriptor %+v", job)
+	}
+	for _, k := range []string{"old/a.txt", "old/b.txt"} {
+		if st := e.head(e.a, "batch-src", k).ReplicationStatus; st != types.ReplicationStatusComplete && st != "COMPLETED" {
+			t.Fatalf("%s: source status %q after the job", k, st)
+		}
+		if st := e.head(e.a, "batch-dst", k).ReplicationStatus; st != types.ReplicationStatusReplica {
+			t.Fatalf("%s: replica status %q", k, st)
+		}
+	}
+	if v := aws.ToString(e.head(e.a, "batch-dst", "old/a.txt").VersionId); v != va || e.get(e.a, "batch-dst", "old/a.txt") != "alpha" {
+		t.Fatalf("replica version %s (want %s)", v, va)
+	}
+	if _, err := e.a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("batch-dst"), Key: aws.String("skip/c.txt")}); err == nil {
+		t.Fatal("the key constraint did not keep skip/c.txt out")
+	}
+
+	// The completion report: manifest.json naming one results file.
+	var m struct {
+		Format       string
+		ReportSchema string
+		Results      []struct{ TaskExecutionStatus, Bucket, Key, MD5Checksum string }
+	}
+	if err := json.Unmarshal([]byte(e.get(e.a, "batch-reports", "reports/job-"+id+"/manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Format != "Report_CSV_20180820" || len(m.Results) != 1 || m.Results[0].TaskExecutionStatus != "succeeded" ||
+		!strings.HasPrefix(m.Results[0].Key, "reports/job-"+id+"/results/") {
+		t.Fatalf("report manifest %+v", m)
+	}
+	csv := e.get(e.a, "batch-reports", m.Results[0].Key)
+	if !strings.Contains(csv, "batch-src,old%2Fa.txt,"+va+",succeeded,,200,Successful") {
+		t.Fatalf("results:\n%s", csv)
+	}
+
+	// ListJobs, with and without a status filter; job status errors.
+	list, err := e.ctl.ListJobs(ctx, &s3control.ListJobsInput{AccountId: aws.String(e.account)})
+	if err != nil || len(list.Jobs) != 1 || aws.ToString(list.Jobs[0].JobId) != id || list.Jobs[0].Operation != ctypes.OperationNameS3ReplicateObject {
+		t.Fatalf("ListJobs: %+v, %v", list, err)
+	}
+	list, err = e.ctl.ListJobs(ctx, &s3control.ListJobsInput{AccountId: aws.String(e.account), JobStatuses: []ctypes.JobStatus{ctypes.JobStatusActive}})
+	if err != nil || len(list.Jobs) != 0 {
+		t.Fatalf("ListJobs Active: %+v, %v", list, err)
+	}
+	if _, err := e.ctl.UpdateJobStatus(ctx, &s3control.UpdateJobStatusInput{AccountId: aws.String(e.account), JobId: aws.String(id),
+		RequestedJobStatus: ctypes.RequestedJobStatusReady}); code(err) != "JobStatusException" {
+		t.Fatalf("confirming a complete job: %v", err)
+	}
+	if _, err := e.ctl.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(e.account),
+		JobId: aws.String("00000000-0000-4000-8000-000000000000")}); code(err) != "NotFoundException" {
+		t.Fatalf("DescribeJob of an unknown job: %v", err)
+	}
+	// Another account sees none of A's jobs.
+	ctlB := e.s3control("b", "us-east-1")
+	if _, err := ctlB.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(e.account), JobId: aws.String(id)}); code(err) != "AccessDenied" {
+		t.Fatalf("account b describing a's job: %v", err)
+	}
+}
