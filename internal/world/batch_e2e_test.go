@@ -280,3 +280,238 @@ func TestBatchReplicationGeneratedManifest(t *testing.T) {
 		t.Fatalf("account b describing a's job: %v", err)
 	}
 }
+
+// csvJob creates a job over a CSV manifest uploaded to the reports bucket.
+func (e *batchEnv) csvJob(token, manifest string, confirm bool, rep *ctypes.JobReport, role string) string {
+	e.t.Helper()
+	out, err := e.a.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("batch-reports"), Key: aws.String("manifests/" + token + ".csv"),
+		Body: strings.NewReader(manifest)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	job, err := e.ctl.CreateJob(e.ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String(token),
+		Operation: replicateOp(), Priority: aws.Int32(5), RoleArn: aws.String(role), Report: rep, ConfirmationRequired: aws.Bool(confirm),
+		Manifest: &ctypes.JobManifest{
+			Spec: &ctypes.JobManifestSpec{Format: ctypes.JobManifestFormatS3BatchOperationsCsv20180820,
+				Fields: []ctypes.JobManifestFieldName{ctypes.JobManifestFieldNameBucket, ctypes.JobManifestFieldNameKey, ctypes.JobManifestFieldNameVersionId}},
+			Location: &ctypes.JobManifestLocation{ObjectArn: aws.String("arn:aws:s3:::batch-reports/manifests/" + token + ".csv"),
+				ETag: out.ETag}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(job.JobId)
+}
+
+// TestBatchReplicationCSVManifest: a CSV manifest names versions; only the
+// listed version of a key is replicated, and a key that does not exist
+// fails its task with SrcKeyNotFound in the report. With
+// ConfirmationRequired the job waits Suspended until UpdateJobStatus Ready;
+// a cancelled job does nothing.
+func TestBatchReplicationCSVManifest(t *testing.T) {
+	e := startBatchEnv(t)
+	defer e.stop()
+	ctx := e.ctx
+	v1 := e.put(e.a, "batch-src", "csv/k.txt", "one")
+	v2 := e.put(e.a, "batch-src", "csv/k.txt", "two")
+	e.replicate(e.a, "batch-src", "batch-dst", e.role)
+
+	manifest := "batch-src,csv/k.txt," + v1 + "\nbatch-src,csv/missing.txt,\n"
+	id := e.csvJob("csv-1", manifest, true, report("batch-reports", "r", ctypes.JobReportScopeAllTasks), e.role)
+	job := e.waitJob(id, ctypes.JobStatusSuspended)
+	if aws.ToInt64(job.ProgressSummary.TotalNumberOfTasks) != 2 || job.SuspendedDate == nil {
+		t.Fatalf("suspended job %+v", job)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := e.a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("batch-dst"), Key: aws.String("csv/k.txt")}); err == nil {
+		t.Fatal("a job awaiting confirmation replicated")
+	}
+	up, err := e.ctl.UpdateJobStatus(ctx, &s3control.UpdateJobStatusInput{AccountId: aws.String(e.account), JobId: aws.String(id),
+		RequestedJobStatus: ctypes.RequestedJobStatusReady, StatusUpdateReason: aws.String("go")})
+	if err != nil || up.Status != ctypes.JobStatusReady {
+		t.Fatalf("UpdateJobStatus Ready: %+v, %v", up, err)
+	}
+	pr, err := e.ctl.UpdateJobPriority(ctx, &s3control.UpdateJobPriorityInput{AccountId: aws.String(e.account), JobId: aws.String(id), Priority: 42})
+	if err != nil || pr.Priority != 42 {
+		t.Fatalf("UpdateJobPriority: %+v, %v", pr, err)
+	}
+	job = e.waitJob(id, ctypes.JobStatusComplete, ctypes.JobStatusFailed)
+	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(job.ProgressSummary.NumberOfTasksSucceeded) != 1 ||
+		aws.ToInt64(job.ProgressSummary.NumberOfTasksFailed) != 1 || job.Priority != 42 {
+		t.Fatalf("job %s %+v", job.Status, job.ProgressSummary)
+	}
+	vs, err := e.a.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("batch-dst")})
+	if err != nil || len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 {
+		t.Fatalf("destination versions %+v, %v (want only %s, not %s)", vs.Versions, err, v1, v2)
+	}
+	failed := e.get(e.a, "batch-reports", "r/job-"+id+"/results/"+id+"_failed.csv")
+	if !strings.Contains(failed, "batch-src,csv%2Fmissing.txt,,failed,SrcKeyNotFound,404,") {
+		t.Fatalf("failed results:\n%s", failed)
+	}
+
+	// Cancelling a job that waits for confirmation ends it at once.
+	id = e.csvJob("csv-2", manifest, true, &ctypes.JobReport{Enabled: false}, e.role)
+	e.waitJob(id, ctypes.JobStatusSuspended)
+	up, err = e.ctl.UpdateJobStatus(ctx, &s3control.UpdateJobStatusInput{AccountId: aws.String(e.account), JobId: aws.String(id),
+		RequestedJobStatus: ctypes.RequestedJobStatusCancelled})
+	if err != nil || up.Status != ctypes.JobStatusCancelled {
+		t.Fatalf("cancel: %+v, %v", up, err)
+	}
+	if _, err := e.ctl.UpdateJobStatus(ctx, &s3control.UpdateJobStatusInput{AccountId: aws.String(e.account), JobId: aws.String(id),
+		RequestedJobStatus: ctypes.RequestedJobStatusReady}); code(err) != "JobStatusException" {
+		t.Fatalf("confirming a cancelled job: %v", err)
+	}
+
+	// A manifest whose ETag does not match fails the job.
+	bad, err := e.ctl.CreateJob(ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("bad-etag"),
+		Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(e.role), Report: &ctypes.JobReport{Enabled: false},
+		Manifest: &ctypes.JobManifest{Spec: &ctypes.JobManifestSpec{Format: ctypes.JobManifestFormatS3BatchOperationsCsv20180820,
+			Fields: []ctypes.JobManifestFieldName{ctypes.JobManifestFieldNameBucket, ctypes.JobManifestFieldNameKey}},
+			Location: &ctypes.JobManifestLocation{ObjectArn: aws.String("arn:aws:s3:::batch-reports/manifests/csv-1.csv"), ETag: aws.String("0123")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job := e.waitJob(aws.ToString(bad.JobId), ctypes.JobStatusFailed, ctypes.JobStatusComplete); job.Status != ctypes.JobStatusFailed ||
+		len(job.FailureReasons) != 1 || !strings.Contains(aws.ToString(job.FailureReasons[0].FailureReason), "ETag") {
+		t.Fatalf("job with a stale manifest ETag: %s %+v", job.Status, job.FailureReasons)
+	}
+	// Both a Manifest and a ManifestGenerator: BadRequestException.
+	_, err = e.ctl.CreateJob(ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("both"),
+		Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(e.role), Report: &ctypes.JobReport{Enabled: false},
+		Manifest: &ctypes.JobManifest{Spec: &ctypes.JobManifestSpec{Format: ctypes.JobManifestFormatS3BatchOperationsCsv20180820,
+			Fields: []ctypes.JobManifestFieldName{ctypes.JobManifestFieldNameBucket, ctypes.JobManifestFieldNameKey}},
+			Location: &ctypes.JobManifestLocation{ObjectArn: aws.String("arn:aws:s3:::batch-reports/m.csv"), ETag: aws.String("x")}},
+		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::batch-src")}}})
+	if code(err) != "BadRequestException" {
+		t.Fatalf("Manifest and ManifestGenerator together: %v", err)
+	}
+}
+
+// TestBatchReplicationFailures: a job role that does not trust
+// batchoperations.s3.amazonaws.com fails the job (AssumeRoleNotPermitted);
+// a cross-account destination without a bucket policy fails each task
+// with DstPutObjectNotPermitted, which a FailedTasksOnly report lists
+// (§6.2); a caller without iam:PassRole on the role cannot create a job.
+func TestBatchReplicationFailures(t *testing.T) {
+	e := startBatchEnv(t)
+	defer e.stop()
+	ctx := e.ctx
+	e.put(e.a, "batch-src", "x.txt", "x")
+	b := e.s3("b", "us-west-2")
+	e.bucket(b, "batch-dst-b", "us-west-2")
+	e.replicate(e.a, "batch-src", "batch-dst-b", e.role)
+
+	e.createRole("live-only", "s3.amazonaws.com")
+	untrusted := "arn:aws:iam::" + e.account + ":role/live-only"
+	gen := func(token, role string, rep *ctypes.JobReport) string {
+		out, err := e.ctl.CreateJob(ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String(token),
+			Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(role), Report: rep,
+			ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+				SourceBucket: aws.String("arn:aws:s3:::batch-src")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.JobId)
+	}
+	job := e.waitJob(gen("untrusted", untrusted, &ctypes.JobReport{Enabled: false}), ctypes.JobStatusFailed, ctypes.JobStatusComplete)
+	if job.Status != ctypes.JobStatusFailed || len(job.FailureReasons) != 1 ||
+		aws.ToString(job.FailureReasons[0].FailureCode) != "AssumeRoleNotPermitted" ||
+		!strings.Contains(aws.ToString(job.FailureReasons[0].FailureReason), "batchoperations.s3.amazonaws.com") {
+		t.Fatalf("job with an untrusted role: %s %+v", job.Status, job.FailureReasons)
+	}
+
+	id := gen("cross", e.role, report("batch-reports", "", ctypes.JobReportScopeFailedTasksOnly))
+	job = e.waitJob(id, ctypes.JobStatusComplete, ctypes.JobStatusFailed)
+	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(job.ProgressSummary.NumberOfTasksFailed) != 1 {
+		t.Fatalf("cross-account job %s %+v %+v", job.Status, job.ProgressSummary, job.FailureReasons)
+	}
+	if st := e.head(e.a, "batch-src", "x.txt").ReplicationStatus; st != types.ReplicationStatusFailed {
+		t.Fatalf("source status %q, want FAILED", st)
+	}
+	var m struct {
+		Results []struct{ TaskExecutionStatus, Key string }
+	}
+	if err := json.Unmarshal([]byte(e.get(e.a, "batch-reports", "job-"+id+"/manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Results) != 1 || m.Results[0].TaskExecutionStatus != "failed" {
+		t.Fatalf("FailedTasksOnly report %+v", m)
+	}
+	if rows := e.get(e.a, "batch-reports", m.Results[0].Key); !strings.Contains(rows, ",failed,DstPutObjectNotPermitted,403,") {
+		t.Fatalf("failed rows:\n%s", rows)
+	}
+
+	// A user without iam:PassRole may not create a job with the role.
+	admin := e.iamA
+	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ops")}); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:CreateJob","s3:DescribeJob"],"Resource":"*"}]}`
+	if _, err := admin.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("jobs"), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := e.s3control("a", "us-east-1")
+	ops = s3control.New(ops.Options(), func(o *s3control.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	})
+	in := &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("ops"),
+		Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(e.role), Report: &ctypes.JobReport{Enabled: false},
+		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::batch-src")}}}
+	if _, err := ops.CreateJob(ctx, in); code(err) != "AccessDenied" {
+		t.Fatalf("CreateJob without iam:PassRole: %v", err)
+	}
+	if _, err := ops.ListJobs(ctx, &s3control.ListJobsInput{AccountId: aws.String(e.account)}); code(err) != "AccessDenied" {
+		t.Fatalf("ListJobs without s3:ListJobs: %v", err)
+	}
+}
+
+// TestBatchReplicationSurvivesRestart: a job whose tasks were handed to
+// the engine when Ferry stopped finishes after Ferry starts again on the
+// same data directory.
+func TestBatchReplicationSurvivesRestart(t *testing.T) {
+	e := startBatchEnv(t)
+	ctx := e.ctx
+	for _, k := range []string{"r/1", "r/2", "r/3"} {
+		e.put(e.a, "batch-src", k, k)
+	}
+	e.replicate(e.a, "batch-src", "batch-dst", e.role)
+	e.w.Batch.Stop()
+	e.w.Replication.Stop()
+	out, err := e.ctl.CreateJob(ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("restart"),
+		Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(e.role), Report: &ctypes.JobReport{Enabled: false},
+		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::batch-src")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(out.JobId)
+	for range 4 { // New → Preparing → Ready → Active → tasks started
+		if err := e.w.Batch.RunPass(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if job := e.waitJob(id, ctypes.JobStatusActive); aws.ToInt64(job.ProgressSummary.TotalNumberOfTasks) != 3 {
+		t.Fatalf("job before the restart %+v", job.ProgressSummary)
+	}
+	if st := e.head(e.a, "batch-src", "r/1").ReplicationStatus; st != types.ReplicationStatusPending {
+		t.Fatalf("status of a started task %q, want PENDING", st)
+	}
+	e.stop()
+
+	e2 := startEnvWith(t, Config{DataDir: e.dir, Replication: ReplicationConfig{Workers: 2, PollInterval: 20 * time.Millisecond,
+		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}, false)
+	defer e2.stop()
+	be := &batchEnv{env: e2, a: e2.s3("a", "us-east-1"), ctl: e2.s3control("a", "us-east-1"), account: e.account, role: e.role}
+	job := be.waitJob(id, ctypes.JobStatusComplete, ctypes.JobStatusFailed)
+	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(job.ProgressSummary.NumberOfTasksSucceeded) != 3 {
+		t.Fatalf("job after the restart %s %+v %+v", job.Status, job.ProgressSummary, job.FailureReasons)
+	}
+	if st := be.head(be.a, "batch-dst", "r/3").ReplicationStatus; st != types.ReplicationStatusReplica {
+		t.Fatalf("replica status %q", st)
+	}
+}
