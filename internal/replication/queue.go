@@ -14,8 +14,11 @@ import (
 // tableQueue is the replication engine's table byte in the metadata store.
 // Key schema:
 //
-//	'r' 'q' seq destBucket → Task   (seq: the source version's sequence number)
+//	'r' 'q' seq destBucket            → Task   (seq: the source version's sequence number)
+//	'r' 'q' seq destBucket job index  → Task   (a Batch Replication job's task)
 //
+// A job's task has a key of its own, so that it neither replaces nor is
+// replaced by live work (or another job's) on the same version.
 // Tasks therefore scan in the order their versions were written.
 const tableQueue = 'r'
 
@@ -69,7 +72,12 @@ type Task struct {
 	LeaseUntil time.Time `json:"until,omitempty"`
 }
 
-func (t *Task) key() []byte { return taskKey(t.Seq, t.Destination) }
+func (t *Task) key() []byte {
+	if t.Job == "" {
+		return taskKey(t.Seq, t.Destination)
+	}
+	return queuePrefix.Uint64(t.Seq).String(t.Destination).String(t.Job).Uint64(t.JobTask)
+}
 
 // SourceARN is the source bucket's ARN (aws:SourceArn when assuming the role).
 func (t *Task) SourceARN() string { return "arn:aws:s3:::" + t.SourceBucket }
@@ -130,7 +138,7 @@ func (q *Queue) Lease(owner string, ttl time.Duration) (*Task, error) {
 // both may write the replica, which is idempotent, and the later lessee
 // settles.
 func (q *Queue) Holds(t *Task, owner string) (bool, error) {
-	cur, err := q.Get(t.Seq, t.Destination)
+	cur, err := q.get(t.key())
 	if err != nil || cur == nil {
 		return false, err
 	}
@@ -148,9 +156,13 @@ func (q *Queue) Retry(t *Task, cause error, next time.Time) error {
 	return q.put(t)
 }
 
-// Get reads one task; nil when it is gone.
+// Get reads one live task; nil when it is gone.
 func (q *Queue) Get(seq uint64, dest string) (*Task, error) {
-	raw, err := q.store.Get(taskKey(seq, dest))
+	return q.get(taskKey(seq, dest))
+}
+
+func (q *Queue) get(key []byte) (*Task, error) {
+	raw, err := q.store.Get(key)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, nil
 	}
