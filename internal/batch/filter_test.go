@@ -63,7 +63,9 @@ func TestValidate(t *testing.T) {
 		func(in *CreateJobInput) { in.Manifest = &Manifest{Format: FormatCSV} },
 		func(in *CreateJobInput) { in.Report = &Report{Enabled: true, Bucket: "arn:aws:s3:::r"} },
 		func(in *CreateJobInput) { in.Generator = &Generator{SourceBucket: "src"} },
-		func(in *CreateJobInput) { in.Generator = &Generator{SourceBucket: "arn:aws:s3:::src", EnableManifestOutput: true} },
+		func(in *CreateJobInput) {
+			in.Generator = &Generator{SourceBucket: "arn:aws:s3:::src", EnableManifestOutput: true}
+		},
 		func(in *CreateJobInput) {
 			in.Generator = &Generator{SourceBucket: "arn:aws:s3:::src", Filter: &Filter{ObjectReplicationStatuses: []string{"PENDING"}}}
 		},
