@@ -301,7 +301,7 @@ func (s *Service) startTask(ctx context.Context, j *Job, sess aws.Principal, idx
 		return s.finishTask(j.ID, idx, t, replication.Fail(replication.ReasonInitiateReplicationNotPermitted,
 			fmt.Errorf("User: %s is not authorized to perform: %s on resource: %s", sess.ARN, ActionInitiateReplication, arn)))
 	}
-	_, err = s.cfg.Objects.ReplicateForJob(ctx, t.Bucket, t.Key, t.VersionID, j.ID, idx, func(b meta.Batch, n int) {
+	_, err = s.cfg.Objects.ReplicateForJob(ctx, j.Region, t.Bucket, t.Key, t.VersionID, j.ID, idx, func(b meta.Batch, n int) {
 		t.Started, t.Destinations = true, n
 		b.Set(taskKey(j.ID, idx), mustJSON(t))
 	})

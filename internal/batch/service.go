@@ -43,7 +43,7 @@ type Objects interface {
 	// ScanReplicationCandidates lists a bucket's versions for a generated manifest.
 	ScanReplicationCandidates(bucket string, fn func(replication.Candidate) bool) error
 	// ReplicateForJob enqueues one version into the replication engine.
-	ReplicateForJob(ctx context.Context, bucket, key, versionID, job string, idx uint64, extra func(meta.Batch, int)) (int, error)
+	ReplicateForJob(ctx context.Context, region, bucket, key, versionID, job string, idx uint64, extra func(meta.Batch, int)) (int, error)
 	// ReadObjectAs and WriteObjectAs read the manifest and write the
 	// report as the job's role session, authorized as requests are.
 	ReadObjectAs(ctx context.Context, p aws.Principal, bucket, key, versionID string) ([]byte, string, error)
@@ -310,7 +310,7 @@ func (s *Service) DescribeJob(ctx context.Context, p aws.Principal, region, acco
 	if err := s.authorize(ctx, p, region, account, ActionDescribeJob, jobARN(region, account, id)); err != nil {
 		return nil, err
 	}
-	return s.find(account, id)
+	return s.find(region, account, id)
 }
 
 // ListJobsOutput is a page of jobs.
@@ -334,7 +334,7 @@ func (s *Service) ListJobs(ctx context.Context, p aws.Principal, region, account
 	}
 	var jobs []*Job
 	for _, j := range all {
-		if len(statuses) == 0 || slices.Contains(statuses, j.Status) {
+		if j.Region == region && (len(statuses) == 0 || slices.Contains(statuses, j.Status)) {
 			jobs = append(jobs, j)
 		}
 	}
@@ -371,7 +371,7 @@ func (s *Service) UpdateJobStatus(ctx context.Context, p aws.Principal, region, 
 	if requested != StatusReady && requested != StatusCancelled {
 		return nil, ErrBadRequest("Invalid RequestedJobStatus: " + requested)
 	}
-	if _, err := s.find(account, id); err != nil {
+	if _, err := s.find(region, account, id); err != nil {
 		return nil, err
 	}
 	now := s.cfg.Clock.Now().UTC()
@@ -407,7 +407,7 @@ func (s *Service) UpdateJobPriority(ctx context.Context, p aws.Principal, region
 	if priority < 0 {
 		return nil, ErrBadRequest("Priority must be a non-negative integer")
 	}
-	if _, err := s.find(account, id); err != nil {
+	if _, err := s.find(region, account, id); err != nil {
 		return nil, err
 	}
 	return s.update(aws.AccountID(account), id, func(j *Job) error {
@@ -452,13 +452,14 @@ func jobARN(region, account, id string) string {
 	return "arn:aws:s3:" + region + ":" + account + ":job/" + id
 }
 
-// find loads a job of the account, or NotFoundException.
-func (s *Service) find(account, id string) (*Job, error) {
+// find loads a job of the account in the region (jobs are regional, as
+// in AWS), or NotFoundException.
+func (s *Service) find(region, account, id string) (*Job, error) {
 	if !jobIDPattern.MatchString(id) {
 		return nil, ErrNotFound(id)
 	}
 	j, err := s.load(aws.AccountID(account), id)
-	if errors.Is(err, meta.ErrNotFound) {
+	if errors.Is(err, meta.ErrNotFound) || (err == nil && j.Region != region) {
 		return nil, ErrNotFound(id)
 	}
 	return j, err

@@ -8,6 +8,7 @@ const (
 	ReasonSrcObjectNotEligible              = "SrcObjectNotEligible"
 	ReasonSrcKeyNotFound                    = "SrcKeyNotFound"
 	ReasonSrcBucketNotFound                 = "SrcBucketNotFound"
+	ReasonSrcBucketInvalidRegion            = "SrcBucketInvalidRegion"
 	ReasonInitiateReplicationNotPermitted   = "InitiateReplicationNotPermitted"
 )
 

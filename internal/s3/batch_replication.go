@@ -72,10 +72,10 @@ func (s *Service) batchTargets(b *Bucket, v *Version) []replication.Target {
 // configuration and the engine's tasks, tagged with the job, commit with
 // it and with extra's writes, in one batch under the key's lock. It
 // returns the number of destinations, or a *replication.Failure when the
-// version cannot be replicated (SrcBucketNotFound,
-// SrcBucketReplicationConfigMissing, SrcKeyNotFound, SrcVersionNotFound,
-// SrcObjectNotEligible).
-func (s *Service) ReplicateForJob(_ context.Context, bucket, key, versionID, job string, idx uint64, extra func(meta.Batch, int)) (int, error) {
+// version cannot be replicated (SrcBucketNotFound, SrcBucketInvalidRegion
+// when the bucket is not in the job's region, SrcBucketReplicationConfigMissing,
+// SrcKeyNotFound, SrcVersionNotFound, SrcObjectNotEligible).
+func (s *Service) ReplicateForJob(_ context.Context, region, bucket, key, versionID, job string, idx uint64, extra func(meta.Batch, int)) (int, error) {
 	if s.replicator == nil {
 		return 0, fmt.Errorf("s3: no replication engine")
 	}
@@ -85,6 +85,10 @@ func (s *Service) ReplicateForJob(_ context.Context, bucket, key, versionID, job
 	}
 	if err != nil {
 		return 0, err
+	}
+	if region != "" && b.Region != region {
+		return 0, replication.Fail(replication.ReasonSrcBucketInvalidRegion,
+			fmt.Errorf("bucket %s is in %s, the job in %s", bucket, b.Region, region))
 	}
 	if b.Replication == nil {
 		return 0, replication.Fail(replication.ReasonSrcBucketReplicationConfigMissing,

@@ -420,6 +420,29 @@ func TestBatchReplicationFailures(t *testing.T) {
 		t.Fatalf("job with an untrusted role: %s %+v", job.Status, job.FailureReasons)
 	}
 
+	// A job must be created in its source bucket's region: from us-west-2
+	// the task fails SrcBucketInvalidRegion; the job is not visible from
+	// us-east-1.
+	west := e.s3control("a", "us-west-2")
+	wj, err := west.CreateJob(ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("west"),
+		Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(e.role), Report: report("batch-reports", "west", ctypes.JobReportScopeAllTasks),
+		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::batch-src")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ctl.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(e.account), JobId: wj.JobId}); code(err) != "NotFoundException" {
+		t.Fatalf("a us-west-2 job described in us-east-1: %v", err)
+	}
+	waitFor(t, "the us-west-2 job", func() bool {
+		out, err := west.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(e.account), JobId: wj.JobId})
+		return err == nil && out.Job.Status == ctypes.JobStatusComplete
+	})
+	rows := e.get(e.a, "batch-reports", "west/job-"+aws.ToString(wj.JobId)+"/results/"+aws.ToString(wj.JobId)+"_failed.csv")
+	if !strings.Contains(rows, ",failed,SrcBucketInvalidRegion,400,") {
+		t.Fatalf("us-west-2 job rows:\n%s", rows)
+	}
+
 	id := gen("cross", e.role, report("batch-reports", "", ctypes.JobReportScopeFailedTasksOnly))
 	job = e.waitJob(id, ctypes.JobStatusComplete, ctypes.JobStatusFailed)
 	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(job.ProgressSummary.NumberOfTasksFailed) != 1 {
