@@ -119,7 +119,9 @@ func (s *Service) step(ctx context.Context, j *Job) error {
 	case StatusActive, StatusCancelling:
 		return s.run(ctx, j)
 	case StatusCompleting:
-		return s.complete(ctx, j)
+		return s.finish(ctx, j, StatusComplete)
+	case StatusFailing:
+		return s.finish(ctx, j, StatusFailed)
 	}
 	return nil
 }
@@ -236,24 +238,42 @@ func (s *Service) run(ctx context.Context, j *Job) error {
 		return err
 	}
 	now := s.cfg.Clock.Now().UTC()
+	var cancelled bool
 	_, err = s.update(j.Account, j.ID, func(cur *Job) error {
 		cur.Succeeded, cur.Failed = succeeded, failed
 		cur.Started = max(cur.Started, j.Started)
 		allStarted := cur.Started >= uint64(cur.Total)
 		switch {
+		case cur.Status == StatusActive && s.overThreshold(succeeded, failed):
+			cur.Status = StatusFailing
+			cur.FailureReasons = append(cur.FailureReasons, Failure{Code: "JobFailureThresholdExceeded",
+				Reason: fmt.Sprintf("More than half of the first %d tasks failed (%d of %d)", s.cfg.FailureThreshold, failed, succeeded+failed)})
+			cur.stopClock(now)
 		case cur.Status == StatusActive && allStarted && settled == cur.Started:
 			cur.Status = StatusCompleting
 			cur.stopClock(now)
 		case cur.Status == StatusCancelling && settled == cur.Started:
-			cur.Status, cur.Terminated = StatusCancelled, &now
+			cancelled = true
 			cur.stopClock(now)
 		}
 		return nil
 	})
-	if err == nil {
-		s.Wake()
+	if err != nil {
+		return err
 	}
-	return err
+	s.Wake()
+	if cancelled {
+		return s.finish(ctx, j, StatusCancelled)
+	}
+	return nil
+}
+
+// overThreshold applies AWS's job failure threshold: once
+// FailureThreshold tasks have settled, a job more than half of whose
+// tasks failed fails.
+func (s *Service) overThreshold(succeeded, failed int64) bool {
+	n := succeeded + failed
+	return n >= int64(s.cfg.FailureThreshold) && failed*2 > n
 }
 
 // startTasks hands up to StartPerPass tasks to the engine.
@@ -439,9 +459,12 @@ func (s *Service) results(id string, idx uint64) ([]DestinationResult, error) {
 	return out, it.Close()
 }
 
-// complete writes the completion report (if enabled) and ends the job
-// Complete, or Failed when the report cannot be written.
-func (s *Service) complete(ctx context.Context, j *Job) error {
+// finish ends a job that is Completing, Failing or Cancelling in status
+// to: it writes the completion report first (if enabled; a job that ends
+// early reports the tasks settled so far). A report the bucket refuses
+// fails the job with FailureCode ReportWriteFailed.
+func (s *Service) finish(ctx context.Context, j *Job, to string) error {
+	from := j.Status
 	if j.Report.Enabled {
 		sess, err := s.session(ctx, j)
 		if err == nil {
@@ -449,12 +472,12 @@ func (s *Service) complete(ctx context.Context, j *Job) error {
 		}
 		if err != nil {
 			if e, ok := aws.As(err); ok && e.Status >= 400 && e.Status < 500 {
-				return s.fail(j, StatusCompleting, "ReportWriteFailed",
+				return s.fail(j, from, "ReportWriteFailed",
 					fmt.Sprintf("Writing the completion report to %s is not possible: %s: %s", j.Report.Bucket, e.Code, e.Message))
 			}
 			return err
 		}
 	}
 	now := s.cfg.Clock.Now().UTC()
-	return s.transition(j, StatusCompleting, func(j *Job) { j.Status, j.Terminated = StatusComplete, &now })
+	return s.transition(j, from, func(j *Job) { j.Status, j.Terminated = to, &now })
 }

@@ -76,7 +76,10 @@ type Config struct {
 	// StartPerPass bounds how many tasks a job hands to the engine per
 	// pass (default 1000), so that cancelling and other jobs are not held up.
 	StartPerPass int
-	Logger       *slog.Logger
+	// FailureThreshold is how many tasks must have settled before the
+	// failure rate can fail a job (AWS: 1000, the default).
+	FailureThreshold int
+	Logger           *slog.Logger
 }
 
 // Service runs Batch Replication jobs and answers the S3 Control job API.
@@ -100,6 +103,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.StartPerPass <= 0 {
 		cfg.StartPerPass = 1000
+	}
+	if cfg.FailureThreshold <= 0 {
+		cfg.FailureThreshold = 1000
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
