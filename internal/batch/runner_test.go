@@ -24,7 +24,9 @@ type fakeObjects struct {
 	store          meta.Store
 }
 
-func (f *fakeObjects) ScanReplicationCandidates(string, func(replication.Candidate) bool) error { return nil }
+func (f *fakeObjects) ScanReplicationCandidates(string, func(replication.Candidate) bool) error {
+	return nil
+}
 
 func (f *fakeObjects) ReplicateForJob(_ context.Context, _, bucket, key, vid, job string, idx uint64, extra func(meta.Batch, int)) (int, error) {
 	if strings.HasPrefix(key, "gone") {
