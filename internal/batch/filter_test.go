@@ -30,6 +30,7 @@ func TestFilterMatches(t *testing.T) {
 		{"FAILED only", &Filter{ObjectReplicationStatuses: []string{"FAILED"}}, base, false},
 		{"COMPLETED again", &Filter{ObjectReplicationStatuses: []string{"COMPLETED"}},
 			with(func(c *replication.Candidate) { c.Status = replication.StatusCompleted }), true},
+		{"no REPLICA unless asked", nil, with(func(c *replication.Candidate) { c.Status = replication.StatusReplica }), false},
 		{"REPLICA", &Filter{ObjectReplicationStatuses: []string{"REPLICA"}},
 			with(func(c *replication.Candidate) { c.Status = replication.StatusReplica }), true},
 		{"created after", &Filter{CreatedAfter: &after}, base, true},

@@ -126,9 +126,9 @@ func (s *Service) generate(ctx context.Context, sess aws.Principal, j *Job) ([]T
 }
 
 // matches applies a generated manifest's filter to one version. Without
-// ObjectReplicationStatuses every status is taken; a delete marker only
-// when a rule replicates it; a version still PENDING never (live
-// replication owns it).
+// ObjectReplicationStatuses every status but REPLICA is taken (replicas
+// go only when the filter names REPLICA); a delete marker only when a rule
+// replicates it; a version still PENDING never (live replication owns it).
 func (f *Filter) matches(c replication.Candidate) bool {
 	if c.DeleteMarker && !c.Eligible {
 		return false
@@ -140,8 +140,13 @@ func (f *Filter) matches(c replication.Candidate) bool {
 	if status == string(replication.StatusPending) {
 		return false
 	}
-	if f == nil {
-		return true
+	if f == nil || len(f.ObjectReplicationStatuses) == 0 {
+		if status == string(replication.StatusReplica) {
+			return false
+		}
+		if f == nil {
+			return true
+		}
 	}
 	switch {
 	case f.EligibleForReplication != nil && *f.EligibleForReplication && !c.Eligible:

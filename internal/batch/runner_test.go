@@ -94,7 +94,7 @@ func settle(t *testing.T, s *Service, store meta.Store, task replication.Task, r
 	}
 }
 
-func createCSVJob(t *testing.T, s *Service, lines int, prefixFailing int) string {
+func createCSVJob(t *testing.T, s *Service, lines int) string {
 	t.Helper()
 	prio := int32(1)
 	id, err := s.CreateJob(context.Background(), aws.Principal{Account: "111122223333"}, CreateJobInput{
@@ -114,7 +114,7 @@ func createCSVJob(t *testing.T, s *Service, lines int, prefixFailing int) string
 func TestRunnerProgressAndReport(t *testing.T) {
 	objs := &fakeObjects{manifest: "src,a\nsrc,b\nsrc,gone%2Fc\n", etag: "e", written: map[string]string{}}
 	s, store := newTestService(t, objs, 1000)
-	id := createCSVJob(t, s, 3, 0)
+	id := createCSVJob(t, s, 3)
 	s.mustPass(t, 4) // New → Preparing → Ready → Active, first two tasks
 	if len(objs.enqueued) != 2 {
 		t.Fatalf("enqueued %d tasks after one active pass, want 2", len(objs.enqueued))
@@ -143,7 +143,7 @@ func TestRunnerProgressAndReport(t *testing.T) {
 func TestRunnerFailureThreshold(t *testing.T) {
 	objs := &fakeObjects{manifest: "src,gone1\nsrc,gone2\nsrc,a\nsrc,b\n", etag: "e", written: map[string]string{}}
 	s, _ := newTestService(t, objs, 2)
-	id := createCSVJob(t, s, 4, 2)
+	id := createCSVJob(t, s, 4)
 	s.mustPass(t, 6)
 	j, err := s.load("111122223333", id)
 	if err != nil {
