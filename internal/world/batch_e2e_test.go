@@ -196,7 +196,9 @@ func TestBatchReplicationGeneratedManifest(t *testing.T) {
 		Operation: replicateOp(), Priority: aws.Int32(10), RoleArn: aws.String(e.role),
 		Report: report("batch-reports", "reports", ctypes.JobReportScopeAllTasks),
 		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
-			SourceBucket: aws.String("arn:aws:s3:::batch-src"), EnableManifestOutput: false,
+			SourceBucket: aws.String("arn:aws:s3:::batch-src"), EnableManifestOutput: true,
+			ManifestOutputLocation: &ctypes.S3ManifestOutputLocation{Bucket: aws.String("arn:aws:s3:::batch-reports"),
+				ManifestPrefix: aws.String("generated"), ManifestFormat: ctypes.GeneratedManifestFormatS3InventoryReportCsv20211130},
 			Filter: &ctypes.JobManifestGeneratorFilter{EligibleForReplication: aws.Bool(true),
 				ObjectReplicationStatuses: []ctypes.ReplicationStatus{ctypes.ReplicationStatusNone, ctypes.ReplicationStatusFailed},
 				KeyNameConstraint:         &ctypes.KeyNameConstraint{MatchAnyPrefix: []string{"old/"}}}}}}
@@ -220,6 +222,14 @@ func TestBatchReplicationGeneratedManifest(t *testing.T) {
 		aws.ToInt64(p.NumberOfTasksFailed) != 0 {
 		t.Fatalf("job %s, progress %d/%d/%d, failures %+v", job.Status, aws.ToInt64(p.TotalNumberOfTasks),
 			aws.ToInt64(p.NumberOfTasksSucceeded), aws.ToInt64(p.NumberOfTasksFailed), job.FailureReasons)
+	}
+	if g := job.GeneratedManifestDescriptor; g == nil || g.Location == nil ||
+		aws.ToString(g.Location.ObjectArn) != "arn:aws:s3:::batch-reports/generated/job-"+id+"/manifest.csv" {
+		t.Fatalf("generated manifest descriptor %+v", job.GeneratedManifestDescriptor)
+	}
+	if got := e.get(e.a, "batch-reports", "generated/job-"+id+"/manifest.csv"); got != "batch-src,old%2Fa.txt,"+va+"\n"+
+		"batch-src,old%2Fb.txt,"+aws.ToString(e.head(e.a, "batch-src", "old/b.txt").VersionId)+"\n" {
+		t.Fatalf("generated manifest:\n%s", got)
 	}
 	if job.CreationTime == nil || job.TerminationDate == nil || aws.ToString(job.JobArn) != "arn:aws:s3:us-east-1:"+e.account+":job/"+id {
 		t.Fatalf("job descriptor %+v", job)
