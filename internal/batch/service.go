@@ -84,9 +84,10 @@ type Config struct {
 
 // Service runs Batch Replication jobs and answers the S3 Control job API.
 type Service struct {
-	cfg  Config
-	mu   sync.Mutex // job records' read-modify-write
-	wake chan struct{}
+	cfg      Config
+	mu       sync.Mutex // job records' read-modify-write, sessions
+	wake     chan struct{}
+	sessions map[string]cachedSession // by job id
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -110,7 +111,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Service{cfg: cfg, wake: make(chan struct{}, 1), sessions: map[string]cachedSession{}}
 }
 
 // Wake makes the runner look at the jobs now.
