@@ -91,6 +91,9 @@ func (s *Service) generate(ctx context.Context, sess aws.Principal, j *Job) ([]T
 				sess.ARN, action, g.SourceBucket)
 		}
 	}
+	if err := s.expectOwner(ctx, bucket, g.ExpectedBucketOwner); err != nil {
+		return nil, nil, failJob("403", "Generating the manifest is forbidden: %v", err)
+	}
 	var tasks []Task
 	err := s.cfg.Objects.ScanReplicationCandidates(bucket, func(c replication.Candidate) bool {
 		if g.Filter.matches(c) {
@@ -202,6 +205,9 @@ type reportResult struct {
 // manifest.json naming them.
 func (s *Service) writeReport(ctx context.Context, sess aws.Principal, j *Job) error {
 	bucket, _ := bucketOfARN(j.Report.Bucket)
+	if err := s.expectOwner(ctx, bucket, j.Report.ExpectedBucketOwner); err != nil {
+		return err
+	}
 	var ok, failed bytes.Buffer
 	okW, failW := csv.NewWriter(&ok), csv.NewWriter(&failed)
 	err := s.scanTasks(j.ID, func(_ uint64, t *Task) {
@@ -247,4 +253,23 @@ func (s *Service) writeReport(ctx context.Context, sess aws.Principal, j *Job) e
 		return err
 	}
 	return s.cfg.Objects.WriteObjectAs(ctx, sess, bucket, path.Join(base, "manifest.json"), body, "application/json")
+}
+
+// expectOwner is the ExpectedBucketOwner check: a bucket owned by another
+// account than expected is refused with S3's AccessDenied.
+func (s *Service) expectOwner(ctx context.Context, bucket, expected string) error {
+	if expected == "" {
+		return nil
+	}
+	info, err := s.cfg.Objects.ReplicationBucket(ctx, bucket)
+	if errors.Is(err, replication.ErrBucketNotFound) {
+		return aws.New("NoSuchBucket", 404, "The specified bucket does not exist")
+	}
+	if err != nil {
+		return err
+	}
+	if string(info.Account) != expected {
+		return aws.New("AccessDenied", 403, "Access Denied: bucket "+bucket+" is not owned by the expected account "+expected)
+	}
+	return nil
 }

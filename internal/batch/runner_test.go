@@ -52,6 +52,10 @@ func (f *fakeObjects) Decide(context.Context, aws.Principal, string, string, map
 	return policy.Decision{Allowed: true}, nil
 }
 
+func (f *fakeObjects) ReplicationBucket(_ context.Context, name string) (replication.BucketInfo, error) {
+	return replication.BucketInfo{Name: name, Account: "111122223333", Region: "us-east-1", Versioned: true}, nil
+}
+
 type allowAll struct{}
 
 func (allowAll) Authorize(context.Context, authz.Request) (policy.Decision, error) {

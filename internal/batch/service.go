@@ -48,6 +48,9 @@ type Objects interface {
 	// report as the job's role session, authorized as requests are.
 	ReadObjectAs(ctx context.Context, p aws.Principal, bucket, key, versionID string) ([]byte, string, error)
 	WriteObjectAs(ctx context.Context, p aws.Principal, bucket, key string, body []byte, contentType string) error
+	// ReplicationBucket tells a bucket's owner and region (for
+	// ExpectedBucketOwner).
+	ReplicationBucket(ctx context.Context, name string) (replication.BucketInfo, error)
 	// Decide authorizes an S3 action of the job's role session.
 	Decide(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (policy.Decision, error)
 }

@@ -474,6 +474,15 @@ func TestBatchReplicationFailures(t *testing.T) {
 		t.Fatalf("failed rows:\n%s", rows)
 	}
 
+	// A report bucket owned by another account than ExpectedBucketOwner
+	// says fails the job when the report is written.
+	rep := report("batch-reports", "owner", ctypes.JobReportScopeAllTasks)
+	rep.ExpectedBucketOwner = aws.String("999999999999")
+	job = e.waitJob(gen("owner", e.role, rep), ctypes.JobStatusFailed, ctypes.JobStatusComplete)
+	if job.Status != ctypes.JobStatusFailed || len(job.FailureReasons) != 1 || aws.ToString(job.FailureReasons[0].FailureCode) != "ReportWriteFailed" {
+		t.Fatalf("job with a report bucket of another owner: %s %+v", job.Status, job.FailureReasons)
+	}
+
 	// A user without iam:PassRole may not create a job with the role.
 	admin := e.iamA
 	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ops")}); err != nil {
