@@ -160,3 +160,40 @@ func TestRunnerFailureThreshold(t *testing.T) {
 		t.Fatal("no report for the failed job")
 	}
 }
+
+// TestRunnerCancelActive: an Active job asked to cancel starts no more
+// tasks, waits for the started ones, then ends Cancelled with its report;
+// a cancelled job can be neither confirmed nor cancelled again.
+func TestRunnerCancelActive(t *testing.T) {
+	objs := &fakeObjects{manifest: "src,a\nsrc,b\nsrc,c\nsrc,d\n", etag: "e", written: map[string]string{}}
+	s, store := newTestService(t, objs, 1000)
+	id := createCSVJob(t, s, 4)
+	s.mustPass(t, 4) // Active, two tasks started
+	ctx := context.Background()
+	p := aws.Principal{Account: "111122223333"}
+	j, err := s.UpdateJobStatus(ctx, p, "us-east-1", "111122223333", id, StatusCancelled, "enough")
+	if err != nil || j.Status != StatusCancelling || j.StatusUpdateReason != "enough" {
+		t.Fatalf("cancel: %+v, %v", j, err)
+	}
+	s.mustPass(t, 2)
+	if j, _ = s.load("111122223333", id); j.Status != StatusCancelling || len(objs.enqueued) != 2 {
+		t.Fatalf("cancelling job %s with %d tasks started", j.Status, len(objs.enqueued))
+	}
+	settle(t, s, store, objs.enqueued[0], "")
+	settle(t, s, store, objs.enqueued[1], "")
+	s.mustPass(t, 1)
+	if j, _ = s.load("111122223333", id); j.Status != StatusCancelled || j.Succeeded != 2 || j.Terminated == nil {
+		t.Fatalf("job %s, %d succeeded", j.Status, j.Succeeded)
+	}
+	if _, ok := objs.written["rep/job-"+id+"/manifest.json"]; !ok {
+		t.Fatal("no report for the cancelled job")
+	}
+	for _, to := range []string{StatusReady, StatusCancelled} {
+		if _, err := s.UpdateJobStatus(ctx, p, "us-east-1", "111122223333", id, to, ""); !aws.IsCode(err, "JobStatusException") {
+			t.Fatalf("%s on a cancelled job: %v", to, err)
+		}
+	}
+	if _, err := s.DescribeJob(ctx, p, "us-west-2", "111122223333", id); !aws.IsCode(err, "NotFoundException") {
+		t.Fatalf("the job described in another region: %v", err)
+	}
+}
