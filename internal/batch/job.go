@@ -48,7 +48,8 @@ const (
 	OperationReplicate = "S3ReplicateObject"
 )
 
-// ManifestSpec and ManifestLocation describe a user manifest.
+// Manifest is a user manifest: its Spec (format, fields) and Location
+// (object ARN, version, ETag), or where a generated manifest was written.
 type Manifest struct {
 	Format          string   `json:"format"`
 	Fields          []string `json:"fields,omitempty"`
