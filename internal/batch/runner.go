@@ -260,11 +260,15 @@ func failJob(code, format string, args ...any) error {
 // started ones, and moves the job to Completing when all are settled (or
 // to Cancelled once a cancelled job's started tasks are).
 func (s *Service) run(ctx context.Context, j *Job) error {
+	startedBefore := j.Started
 	if j.Status == StatusActive {
 		if err := s.startTasks(ctx, j); err != nil {
 			return err
 		}
 	}
+	// Another pass at once only if there are more tasks to start or the
+	// status moves; settled tasks wake the runner themselves.
+	again := j.Started > startedBefore && j.Started < uint64(j.Total)
 	succeeded, failed, settled, err := s.gather(j)
 	if err != nil {
 		return err
@@ -275,6 +279,8 @@ func (s *Service) run(ctx context.Context, j *Job) error {
 		cur.Succeeded, cur.Failed = succeeded, failed
 		cur.Started = max(cur.Started, j.Started)
 		allStarted := cur.Started >= uint64(cur.Total)
+		from := cur.Status
+		defer func() { again = again || cur.Status != from }()
 		switch {
 		case cur.Status == StatusActive && s.overThreshold(succeeded, failed):
 			cur.Status = StatusFailing
@@ -293,7 +299,9 @@ func (s *Service) run(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	s.Wake()
+	if again {
+		s.Wake()
+	}
 	if cancelled {
 		return s.finish(ctx, j, StatusCancelled)
 	}
