@@ -474,6 +474,32 @@ func TestBatchReplicationFailures(t *testing.T) {
 		t.Fatalf("failed rows:\n%s", rows)
 	}
 
+	// Once B's bucket policy grants the role, a job over the FAILED
+	// versions replicates them (§14 scenario 38).
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + e.role + `"},
+		"Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":"arn:aws:s3:::batch-dst-b/*"}]}`
+	if _, err := b.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("batch-dst-b"), Policy: aws.String(grant)}); err != nil {
+		t.Fatal(err)
+	}
+	retry, err := e.ctl.CreateJob(ctx, &s3control.CreateJobInput{AccountId: aws.String(e.account), ClientRequestToken: aws.String("retry"),
+		Operation: replicateOp(), Priority: aws.Int32(1), RoleArn: aws.String(e.role), Report: report("batch-reports", "retry", ctypes.JobReportScopeAllTasks),
+		ManifestGenerator: &ctypes.JobManifestGeneratorMemberS3JobManifestGenerator{Value: ctypes.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::batch-src"), Filter: &ctypes.JobManifestGeneratorFilter{EligibleForReplication: aws.Bool(true),
+				ObjectReplicationStatuses: []ctypes.ReplicationStatus{ctypes.ReplicationStatusNone, ctypes.ReplicationStatusFailed}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job = e.waitJob(aws.ToString(retry.JobId), ctypes.JobStatusComplete, ctypes.JobStatusFailed)
+	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(job.ProgressSummary.NumberOfTasksSucceeded) != 1 {
+		t.Fatalf("retry of the FAILED version: %s %+v", job.Status, job.ProgressSummary)
+	}
+	if st := e.head(e.a, "batch-src", "x.txt").ReplicationStatus; st != types.ReplicationStatusComplete && st != "COMPLETED" {
+		t.Fatalf("source status after the retry %q", st)
+	}
+	if st := e.head(b, "batch-dst-b", "x.txt").ReplicationStatus; st != types.ReplicationStatusReplica {
+		t.Fatalf("replica status %q", st)
+	}
+
 	// A report bucket owned by another account than ExpectedBucketOwner
 	// says fails the job when the report is written.
 	rep := report("batch-reports", "owner", ctypes.JobReportScopeAllTasks)
