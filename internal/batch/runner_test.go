@@ -193,6 +193,12 @@ func TestRunnerCancelActive(t *testing.T) {
 			t.Fatalf("%s on a cancelled job: %v", to, err)
 		}
 	}
+	if _, err := s.ListJobs(ctx, p, "us-east-1", "111122223333", []string{"Done"}, "", 0); !aws.IsCode(err, "InvalidRequestException") {
+		t.Fatalf("ListJobs with an unknown status: %v", err)
+	}
+	if _, err := s.ListJobs(ctx, p, "us-east-1", "111122223333", nil, "nope", 0); !aws.IsCode(err, "InvalidNextTokenException") {
+		t.Fatalf("ListJobs with a bad token: %v", err)
+	}
 	if _, err := s.DescribeJob(ctx, p, "us-west-2", "111122223333", id); !aws.IsCode(err, "NotFoundException") {
 		t.Fatalf("the job described in another region: %v", err)
 	}

@@ -157,6 +157,8 @@ var (
 	accountPattern  = regexp.MustCompile(`^\d{12}$`)
 	jobIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9\-_]{5,36}$`)
 	replStatusNames = []string{"NONE", "FAILED", "COMPLETED", "REPLICA"}
+	jobStatuses     = []string{StatusActive, StatusCancelled, StatusCancelling, StatusComplete, StatusCompleting, StatusFailed,
+		StatusFailing, StatusNew, "Paused", "Pausing", StatusPreparing, StatusReady, StatusSuspended}
 )
 
 // CreateJob validates and stores a new job, which the runner then
@@ -334,6 +336,11 @@ type ListJobsOutput struct {
 func (s *Service) ListJobs(ctx context.Context, p aws.Principal, region, account string, statuses []string, next string, max int) (ListJobsOutput, error) {
 	if err := s.authorize(ctx, p, region, account, ActionListJobs, jobsARN(region, account)); err != nil {
 		return ListJobsOutput{}, err
+	}
+	for _, st := range statuses {
+		if !slices.Contains(jobStatuses, st) {
+			return ListJobsOutput{}, ErrInvalidRequest("Invalid job status: " + st)
+		}
 	}
 	if max <= 0 || max > 1000 {
 		max = 1000
