@@ -203,3 +203,24 @@ func TestRunnerCancelActive(t *testing.T) {
 		t.Fatalf("the job described in another region: %v", err)
 	}
 }
+
+// TestListJobsPages: newest first, MaxResults per page, NextToken to go on.
+func TestListJobsPages(t *testing.T) {
+	objs := &fakeObjects{manifest: "src,a\n", etag: "e", written: map[string]string{}}
+	s, _ := newTestService(t, objs, 1000)
+	clock := s.cfg.Clock.(*aws.ManualClock)
+	var ids []string
+	for i := 1; i <= 3; i++ {
+		ids = append(ids, createCSVJob(t, s, i))
+		clock.Advance(time.Second)
+	}
+	ctx, p := context.Background(), aws.Principal{Account: "111122223333"}
+	page, err := s.ListJobs(ctx, p, "us-east-1", "111122223333", nil, "", 2)
+	if err != nil || len(page.Jobs) != 2 || page.Jobs[0].ID != ids[2] || page.Jobs[1].ID != ids[1] || page.NextToken == "" {
+		t.Fatalf("first page %+v, %v", page, err)
+	}
+	page, err = s.ListJobs(ctx, p, "us-east-1", "111122223333", nil, page.NextToken, 2)
+	if err != nil || len(page.Jobs) != 1 || page.Jobs[0].ID != ids[0] || page.NextToken != "" {
+		t.Fatalf("second page %+v, %v", page, err)
+	}
+}
