@@ -314,7 +314,8 @@ func (e *batchEnv) csvJob(token, manifest string, confirm bool, rep *ctypes.JobR
 
 // TestBatchReplicationCSVManifest: a CSV manifest names versions; only the
 // listed version of a key is replicated, and a key that does not exist
-// fails its task with SrcKeyNotFound in the report. With
+// fails its task with SrcKeyNotFound in the report, an object the role may
+// not s3:InitiateReplication with InitiateReplicationNotPermitted. With
 // ConfirmationRequired the job waits Suspended until UpdateJobStatus Ready;
 // a cancelled job does nothing.
 func TestBatchReplicationCSVManifest(t *testing.T) {
@@ -325,10 +326,11 @@ func TestBatchReplicationCSVManifest(t *testing.T) {
 	v2 := e.put(e.a, "batch-src", "csv/k.txt", "two")
 	e.replicate(e.a, "batch-src", "batch-dst", e.role)
 
-	manifest := "batch-src,csv/k.txt," + v1 + "\nbatch-src,csv/missing.txt,\n"
+	// The role may not s3:InitiateReplication in batch-reports.
+	manifest := "batch-src,csv/k.txt," + v1 + "\nbatch-src,csv/missing.txt,\nbatch-reports,manifests/x.csv,\n"
 	id := e.csvJob("csv-1", manifest, true, report("batch-reports", "r", ctypes.JobReportScopeAllTasks), e.role)
 	job := e.waitJob(id, ctypes.JobStatusSuspended)
-	if aws.ToInt64(job.ProgressSummary.TotalNumberOfTasks) != 2 || job.SuspendedDate == nil {
+	if aws.ToInt64(job.ProgressSummary.TotalNumberOfTasks) != 3 || job.SuspendedDate == nil {
 		t.Fatalf("suspended job %+v", job)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -346,7 +348,7 @@ func TestBatchReplicationCSVManifest(t *testing.T) {
 	}
 	job = e.waitJob(id, ctypes.JobStatusComplete, ctypes.JobStatusFailed)
 	if job.Status != ctypes.JobStatusComplete || aws.ToInt64(job.ProgressSummary.NumberOfTasksSucceeded) != 1 ||
-		aws.ToInt64(job.ProgressSummary.NumberOfTasksFailed) != 1 || job.Priority != 42 {
+		aws.ToInt64(job.ProgressSummary.NumberOfTasksFailed) != 2 || job.Priority != 42 {
 		t.Fatalf("job %s %+v", job.Status, job.ProgressSummary)
 	}
 	vs, err := e.a.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("batch-dst")})
@@ -354,7 +356,8 @@ func TestBatchReplicationCSVManifest(t *testing.T) {
 		t.Fatalf("destination versions %+v, %v (want only %s, not %s)", vs.Versions, err, v1, v2)
 	}
 	failed := e.get(e.a, "batch-reports", "r/job-"+id+"/results/"+id+"_failed.csv")
-	if !strings.Contains(failed, "batch-src,csv%2Fmissing.txt,,failed,SrcKeyNotFound,404,") {
+	if !strings.Contains(failed, "batch-src,csv%2Fmissing.txt,,failed,SrcKeyNotFound,404,") ||
+		!strings.Contains(failed, "batch-reports,manifests%2Fx.csv,,failed,InitiateReplicationNotPermitted,403,") {
 		t.Fatalf("failed results:\n%s", failed)
 	}
 
