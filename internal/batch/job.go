@@ -188,7 +188,7 @@ type DestinationResult struct {
 // Store layout, table 'J':
 //
 //	'J' 'j' account jobID        → Job
-//	'J' 'i' jobID                → account (jobs by id, for the runner)
+//	'J' 'i' jobID                → account (unfinished jobs, for the runner)
 //	'J' 'c' account token        → jobID (ClientRequestToken)
 //	'J' 't' jobID idx            → Task
 //	'J' 'r' jobID idx dest       → DestinationResult (written by the engine's settle)

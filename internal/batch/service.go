@@ -508,6 +508,9 @@ func (s *Service) update(account aws.AccountID, id string, fn func(*Job) error) 
 	b := s.cfg.Store.NewBatch()
 	defer b.Close()
 	b.Set(jobKey(account, id), mustJSON(j))
+	if Terminal(j.Status) {
+		b.Delete(indexKey(id)) // the runner has nothing more to do with it
+	}
 	if err := b.Commit(); err != nil {
 		return nil, aws.Internal(err)
 	}
