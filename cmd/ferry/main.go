@@ -33,7 +33,7 @@ stock AWS CLI with the profiles it writes.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), accountCmd(), benchCmd(), decisionsCmd(), demoCmd(), doctorCmd(), explainCmd(), eventsCmd(), replicationCmd())
+	root.AddCommand(serveCmd(), accountCmd(), batchCmd(), benchCmd(), decisionsCmd(), demoCmd(), doctorCmd(), explainCmd(), eventsCmd(), replicationCmd())
 	return root
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/query"
 	"github.com/ferrystore/ferry/internal/s3api"
+	"github.com/ferrystore/ferry/internal/s3controlapi"
 	"github.com/ferrystore/ferry/internal/sigv4"
 )
 
@@ -65,6 +66,9 @@ type Server struct {
 	IdleTimeout time.Duration
 	// KMS serves requests signed for service "kms" (nil: NotImplemented).
 	KMS *kmsapi.API
+	// S3Control serves S3 Control job requests: signed for "s3", under
+	// /v20180820/ with an x-amz-account-id header (nil: S3 answers them).
+	S3Control *s3controlapi.API
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -150,6 +154,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		s.KMS.WriteError(w, err)
 		return "kms"
 	}
+	control := s.S3Control != nil && s3controlapi.IsControl(r)
+	if err != nil && control {
+		info.Op = s3controlapi.Operation(r)
+		s.S3Control.WriteError(w, err, reqID, hostID)
+		return "s3control"
+	}
 	if err != nil {
 		if _, _, _, service, ok := sigv4.ParseScope(r); ok {
 			if q := s.queryService(service); q != nil {
@@ -168,6 +178,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		dropS3Headers(w)
 		info.Op = q.Serve(w, r, auth.Principal, auth.Body)
 		return auth.Service
+	}
+	if control && auth.Service == "s3" {
+		info.Op = s.S3Control.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID, hostID)
+		return "s3control"
 	}
 	switch auth.Service {
 	case "", "s3":

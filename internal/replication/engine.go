@@ -68,6 +68,8 @@ type Engine struct {
 	id      string // lease owner prefix, unique per engine instance
 	wake    chan struct{}
 
+	settled SettleHook
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -115,6 +117,16 @@ func New(cfg Config) *Engine {
 // Events returns the engine's replication event log.
 func (e *Engine) Events() *EventLog { return e.events }
 
+// SettleHook learns the outcome of a task that belongs to a Batch
+// Replication job (Task.Job set). It runs inside the batch that records
+// the outcome on the source version and removes the task, and may add its
+// own writes to it: the job's record of the outcome is durable together
+// with the version's status. f is nil unless status is FAILED.
+type SettleHook func(b meta.Batch, t *Task, status Status, f *Failure)
+
+// SetSettleHook installs the hook of job tasks; call it before Start.
+func (e *Engine) SetSettleHook(h SettleHook) { e.settled = h }
+
 // Queue returns the engine's durable queue.
 func (e *Engine) Queue() *Queue { return e.queue }
 
@@ -136,7 +148,7 @@ func (e *Engine) Enqueue(batch meta.Batch, w Work) {
 			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, ETag: w.ETag, Created: w.Created,
 			Role: w.Role, RuleID: t.Rule.ID, Destination: t.Bucket, DestinationAccount: d.Account,
 			StorageClass: d.StorageClass, OwnerOverride: d.OwnerOverride(), ReplicaKmsKeyID: d.ReplicaKmsKeyID(),
-			Metrics: d.MetricsEnabled(), RTC: d.RTCEnabled(), Enqueued: now,
+			Metrics: d.MetricsEnabled(), RTC: d.RTCEnabled(), Enqueued: now, Job: w.Job, JobTask: w.JobTask,
 		})
 	}
 }

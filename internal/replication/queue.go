@@ -14,8 +14,11 @@ import (
 // tableQueue is the replication engine's table byte in the metadata store.
 // Key schema:
 //
-//	'r' 'q' seq destBucket → Task   (seq: the source version's sequence number)
+//	'r' 'q' seq destBucket            → Task   (seq: the source version's sequence number)
+//	'r' 'q' seq destBucket job index  → Task   (a Batch Replication job's task)
 //
+// A job's task has a key of its own, so that it neither replaces nor is
+// replaced by live work (or another job's) on the same version.
 // Tasks therefore scan in the order their versions were written.
 const tableQueue = 'r'
 
@@ -59,6 +62,12 @@ type Task struct {
 	RTC     bool `json:"rtc,omitempty"`
 	Missed  bool `json:"missed,omitempty"`
 
+	// Job and JobTask name the Batch Replication job and task that asked
+	// for this replication ("" for live replication); the engine reports
+	// the outcome to its SettleHook.
+	Job     string `json:"job,omitempty"`
+	JobTask uint64 `json:"jobTask,omitempty"`
+
 	Enqueued    time.Time `json:"enqueued"`
 	Attempts    int       `json:"attempts,omitempty"`
 	LastAttempt time.Time `json:"last,omitempty"`
@@ -71,7 +80,12 @@ type Task struct {
 	LeaseUntil time.Time `json:"until,omitempty"`
 }
 
-func (t *Task) key() []byte { return taskKey(t.Seq, t.Destination) }
+func (t *Task) key() []byte {
+	if t.Job == "" {
+		return taskKey(t.Seq, t.Destination)
+	}
+	return queuePrefix.Uint64(t.Seq).String(t.Destination).String(t.Job).Uint64(t.JobTask)
+}
 
 // SourceARN is the source bucket's ARN (aws:SourceArn when assuming the role).
 func (t *Task) SourceARN() string { return "arn:aws:s3:::" + t.SourceBucket }
@@ -159,7 +173,7 @@ func (q *Queue) Release(ts []*Task) error {
 	batch := q.store.NewBatch()
 	defer batch.Close()
 	for _, t := range ts {
-		cur, err := q.Get(t.Seq, t.Destination)
+		cur, err := q.get(t.key())
 		if err != nil || cur == nil || cur.LeaseOwner != t.LeaseOwner {
 			continue
 		}
@@ -176,7 +190,7 @@ func (q *Queue) Release(ts []*Task) error {
 // both may write the replica, which is idempotent, and the later lessee
 // settles.
 func (q *Queue) Holds(t *Task, owner string) (bool, error) {
-	cur, err := q.Get(t.Seq, t.Destination)
+	cur, err := q.get(t.key())
 	if err != nil || cur == nil {
 		return false, err
 	}
@@ -188,7 +202,7 @@ func (q *Queue) Holds(t *Task, owner string) (bool, error) {
 func (q *Queue) Retry(t *Task, cause error, next time.Time) error {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
-	if cur, err := q.Get(t.Seq, t.Destination); err == nil && cur != nil && cur.Missed {
+	if cur, err := q.get(t.key()); err == nil && cur != nil && cur.Missed {
 		t.Missed = true // recorded by the threshold check while t was out
 	}
 	t.LastError = cause.Error()
@@ -197,9 +211,13 @@ func (q *Queue) Retry(t *Task, cause error, next time.Time) error {
 	return q.put(t)
 }
 
-// Get reads one task; nil when it is gone.
+// Get reads one live task; nil when it is gone.
 func (q *Queue) Get(seq uint64, dest string) (*Task, error) {
-	raw, err := q.store.Get(taskKey(seq, dest))
+	return q.get(taskKey(seq, dest))
+}
+
+func (q *Queue) get(key []byte) (*Task, error) {
+	raw, err := q.store.Get(key)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, nil
 	}

@@ -36,6 +36,10 @@ type Work struct {
 	// Created is the version's Last-Modified; replication latency counts from it.
 	Created time.Time
 	Targets []Target
+	// Job and JobTask: the Batch Replication job and task that asked for
+	// this replication ("" for live replication).
+	Job     string
+	JobTask uint64
 }
 
 // ObjectVersion is what the engine reads from a source version and writes

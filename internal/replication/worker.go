@@ -71,7 +71,7 @@ func (e *Engine) backoff(n int) time.Duration {
 func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Status, f *Failure) error {
 	e.queue.mu.RLock()
 	defer e.queue.mu.RUnlock()
-	cur, err := e.queue.Get(t.Seq, t.Destination)
+	cur, err := e.queue.get(t.key())
 	if err != nil || cur == nil || cur.LeaseOwner != owner {
 		return err
 	}
@@ -92,6 +92,9 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 		e.queue.Remove(b, t)
 		for _, ev := range events {
 			e.events.Append(b, ev)
+		}
+		if t.Job != "" && e.settled != nil {
+			e.settled(b, t, status, f)
 		}
 	}
 	err = e.cfg.Source.UpdateReplicationState(ctx, t.SourceBucket, t.Key, t.VersionID, update, extra)

@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/batch"
 	"github.com/ferrystore/ferry/internal/doctor"
 	"github.com/ferrystore/ferry/internal/iam"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/s3controlapi"
 	"github.com/ferrystore/ferry/internal/sts"
 )
 
@@ -97,4 +99,28 @@ func (a *serviceAssumer) AssumeRole(ctx context.Context, roleARN, sourceAccount,
 	a.sessions[key] = cachedSession{principal: sess.Principal, expiration: sess.Expiration, generation: gen}
 	a.mu.Unlock()
 	return sess.Principal, nil
+}
+
+// openBatch builds the Batch Replication service over the S3 service, the
+// replication engine (whose settled job tasks it records) and STS (the job
+// role is assumed as batchoperations.s3.amazonaws.com), and serves S3
+// Control's job operations; it runs unless replication is Disabled.
+func (w *World) openBatch() {
+	rc := w.Config.Replication
+	w.Batch = batch.New(batch.Config{
+		Store: w.Store, Clock: w.Config.Clock, Objects: w.S3, Authz: w.Authz, Regions: w.Config.Regions,
+		PollInterval: rc.PollInterval, Logger: w.Config.Logger,
+		Assumer: func(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error) {
+			sess, err := w.STS.AssumeRoleAsService(ctx, batch.ServicePrincipal, roleARN, sourceAccount, sourceARN)
+			if err != nil {
+				return aws.Principal{}, err
+			}
+			return sess.Principal, nil
+		},
+	})
+	w.Replication.SetSettleHook(w.Batch.Settled)
+	w.HTTP.S3Control = &s3controlapi.API{Batch: w.Batch, Log: w.Config.Logger}
+	if !rc.Disabled {
+		w.Batch.Start()
+	}
 }

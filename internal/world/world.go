@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/batch"
 	"github.com/ferrystore/ferry/internal/blob"
 	"github.com/ferrystore/ferry/internal/httpd"
 	"github.com/ferrystore/ferry/internal/iam"
@@ -66,6 +67,8 @@ type World struct {
 	HTTP  *httpd.Server
 	// Replication is the replication engine, running from Open to Close.
 	Replication *replication.Engine
+	// Batch runs Batch Replication jobs (S3 Control), from Open to Close.
+	Batch *batch.Service
 }
 
 // Open opens (creating if needed) the data directory and builds the services.
@@ -123,6 +126,7 @@ func Open(cfg Config) (*World, error) {
 	}
 	w.HTTP.Init()
 	w.openReplication()
+	w.openBatch()
 	return w, nil
 }
 
@@ -144,6 +148,9 @@ func (w *World) openKeys() error {
 
 // Close releases the stores.
 func (w *World) Close() error {
+	if w.Batch != nil {
+		w.Batch.Stop()
+	}
 	if w.Replication != nil {
 		w.Replication.Stop()
 	}
