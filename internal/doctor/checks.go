@@ -35,6 +35,8 @@ func (r *run) hops(t *target) []Check {
 	if t.dst == nil {
 		return out
 	}
+	out = append(out, Check{Hop: HopDestination, Status: OK,
+		Title: "Object Lock parity: neither bucket has Object Lock (Ferry creates no Object Lock buckets)"})
 	out = append(out, r.checkWrite(t)...)
 	return append(out, r.checkReplicaKey(t)...)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/s3"
@@ -28,6 +29,11 @@ type createBucketConfiguration struct {
 }
 
 func createBucket(a *API, rq *Request) error {
+	if strings.EqualFold(rq.R.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
+		// Ferry has no Object Lock: refuse rather than create a bucket
+		// that silently would not lock anything.
+		return aws.ErrNotImplemented()
+	}
 	var cfg createBucketConfiguration
 	if rq.R.ContentLength != 0 {
 		if err := readXML(rq, &cfg); err != nil {
