@@ -263,7 +263,17 @@ func (r *run) checkReplicaKey(t *target) []Check {
 		}
 	}
 	r.judge(&c, d, err, r.keyView(key))
-	return []Check{c}
+	out := []Check{c}
+	if t.bucketKey {
+		// The replica keeps the source's Bucket Key, and S3 verifies a
+		// Bucket Key with kms:Decrypt on the replica key (§5.2).
+		bk := Check{Hop: HopReplicaKey, Title: "role can decrypt with replica key " + key.ARN + " through S3 (to verify the replica's S3 Bucket Key)",
+			Reason: replication.ReasonDstPutObjectNotPermitted}
+		d, err := r.d.Authz.EvaluateKMS(r.ctx, r.session, kms.ActionDecrypt, key, via)
+		r.judge(&bk, d, err, r.keyView(key))
+		out = append(out, bk)
+	}
+	return out
 }
 
 // key finds a KMS key and checks it can be used: missing → notFound,

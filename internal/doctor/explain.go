@@ -118,7 +118,7 @@ func (r *run) versionTarget(rule *replication.Rule, v *replication.ObjectVersion
 	t := &target{rule: rule, dstName: rule.DestinationBucket(), key: v.Key, object: true, tags: len(v.Tags) > 0,
 		deleteMarker: v.DeleteMarker, kmsOptIn: rule.ReplicatesKMS()}
 	if v.Encryption == "aws:kms" || v.Encryption == "aws:kms:dsse" {
-		t.srcKMS = v.KMSKeyID
+		t.srcKMS, t.bucketKey = v.KMSKeyID, v.BucketKey
 	}
 	t.dst, _ = r.d.S3.Bucket(t.dstName)
 	return t

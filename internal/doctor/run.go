@@ -58,6 +58,9 @@ type target struct {
 	// SSE-KMS); kmsOptIn whether the rule replicates SSE-KMS objects.
 	srcKMS   string
 	kmsOptIn bool
+	// bucketKey is whether the source objects use an S3 Bucket Key, which
+	// their SSE-KMS replicas keep (§5.1).
+	bucketKey bool
 	// tags, deleteMarker and object describe the version (Explain); the
 	// pre-flight checks objects with tags and, when the rule replicates
 	// them, delete markers.
@@ -86,7 +89,7 @@ func (r *run) ruleTarget(rule *replication.Rule) *target {
 	t := &target{rule: rule, dstName: rule.DestinationBucket(), key: rule.KeyPrefix() + "*", tags: true,
 		kmsOptIn: rule.ReplicatesKMS()}
 	if enc := r.src.DefaultEncryption(); enc.Algorithm == "aws:kms" || enc.Algorithm == "aws:kms:dsse" {
-		t.srcKMS = enc.KMSKeyID
+		t.srcKMS, t.bucketKey = enc.KMSKeyID, enc.BucketKey
 		if t.srcKMS == "" {
 			t.srcKMS = "alias/aws/s3"
 		}

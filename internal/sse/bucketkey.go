@@ -100,6 +100,13 @@ func (s *Service) bucketKeyForWrite(ctx context.Context, p aws.Principal, region
 	if err != nil {
 		return nil, aws.KMSForS3(err)
 	}
+	if kms.ReplicaWrite(ctx) {
+		// A replica under a Bucket Key also needs kms:Decrypt on the
+		// replica key, with which S3 verifies the Bucket Key (spec §5.2).
+		if _, err := s.kms.CheckKey(ctx, p, region, k.ARN, kms.ActionDecrypt, env.Context); err != nil {
+			return nil, aws.KMSForS3(err)
+		}
+	}
 	now := s.clock.Now()
 	scope := scopeID(region, k.ARN, env.Context)
 	bk := s.bucketKeys.get(s.bucketKeys.byScope, scope, now)

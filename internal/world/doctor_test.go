@@ -44,6 +44,9 @@ const (
 	mistakeDstUnversioned    = "destination-unversioned"
 	mistakeTagsDenied        = "tags-denied"
 	mistakeOwnerOverride     = "owner-override-denied"
+	// mistakeBucketKeyDecrypt: the source uses an S3 Bucket Key, which its
+	// replicas keep, and nothing grants kms:Decrypt on the replica key.
+	mistakeBucketKeyDecrypt = "missing-replica-key-decrypt"
 )
 
 func buildKMSSetup(t *testing.T, e *env, name, mistake string) kmsSetup {
@@ -118,7 +121,8 @@ func buildKMSSetup(t *testing.T, e *env, name, mistake string) kmsSetup {
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}))
 	must(a.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(s.src),
 		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
-			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String(s.ks)}}}}}))
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String(s.ks)},
+			BucketKeyEnabled:                   aws.Bool(mistake == mistakeBucketKeyDecrypt)}}}}))
 	read := `"s3:GetObjectVersionForReplication","s3:GetObjectVersionAcl","s3:GetObjectVersionTagging"`
 	if mistake == mistakeNoSourceRead {
 		read = `"s3:GetObjectVersionAcl","s3:GetObjectVersionTagging"`
@@ -187,6 +191,7 @@ func TestDoctorAndExplain(t *testing.T) {
 		{mistakeDstUnversioned, doctor.HopDestination, types.ReplicationStatusFailed, replication.ReasonDstBucketUnversioned, "versioning of bucket", "b"},
 		{mistakeTagsDenied, doctor.HopTags, types.ReplicationStatusCompleted, "", "bucket policy of", "b"},
 		{mistakeOwnerOverride, doctor.HopOwner, types.ReplicationStatusFailed, replication.ReasonDstPutObjectNotPermitted, "bucket policy of", "b"},
+		{mistakeBucketKeyDecrypt, doctor.HopReplicaKey, types.ReplicationStatusFailed, replication.ReasonDstPutObjectNotPermitted, "key policy of", "b"},
 	}
 	for i, tc := range cases {
 		name := tc.mistake

@@ -47,7 +47,10 @@ mkdir "$WORK/reader" "$WORK/bin" && cd "$WORK/reader"
 ln -s "$DATA" "$WORK/reader/ferry-data"
 ln -s "$FERRY_BIN" "$WORK/bin/ferry"
 PATH="$WORK/bin:$PATH"
-trap 'fail "walkthrough command failed (line $LINENO of the concatenated blocks): $BASH_COMMAND"' ERR
+# The blocks' output goes to a file (its lines are checked below); on a
+# failure it is shown, with the failing command, on the script's stderr.
+exec 3>&2
+trap '{ cat "$WORK/walkthrough.out"; fail "walkthrough command failed (line $LINENO of the concatenated blocks): $BASH_COMMAND"; } 2>&3 1>&3' ERR
 # shellcheck disable=SC1091
 source "$WORK/walkthrough.en.sh" >"$WORK/walkthrough.out" 2>&1
 trap - ERR
