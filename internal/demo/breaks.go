@@ -8,17 +8,18 @@ import (
 
 // Break names: the common mistakes the demo can build on purpose.
 const (
-	BreakUntrustedRole           = "untrusted-role"
-	BreakMissingSourceRead       = "missing-source-read"
-	BreakMissingReplicateObject  = "missing-replicate-object"
-	BreakMissingBucketPolicy     = "missing-bucket-policy"
-	BreakMissingSourceKeyDecrypt = "missing-source-key-decrypt"
-	BreakMissingKeyPolicy        = "missing-key-policy"
-	BreakReplicaKeyDisabled      = "replica-key-disabled"
-	BreakReplicaKeyWrongRegion   = "replica-key-wrong-region"
-	BreakDestinationUnversioned  = "destination-unversioned"
-	BreakTagsDenied              = "tags-denied"
-	BreakOwnerOverrideDenied     = "owner-override-denied"
+	BreakUntrustedRole            = "untrusted-role"
+	BreakMissingSourceRead        = "missing-source-read"
+	BreakMissingReplicateObject   = "missing-replicate-object"
+	BreakMissingBucketPolicy      = "missing-bucket-policy"
+	BreakMissingSourceKeyDecrypt  = "missing-source-key-decrypt"
+	BreakMissingKeyPolicy         = "missing-key-policy"
+	BreakReplicaKeyDisabled       = "replica-key-disabled"
+	BreakReplicaKeyWrongRegion    = "replica-key-wrong-region"
+	BreakDestinationUnversioned   = "destination-unversioned"
+	BreakTagsDenied               = "tags-denied"
+	BreakOwnerOverrideDenied      = "owner-override-denied"
+	BreakMissingReplicaKeyDecrypt = "missing-replica-key-decrypt"
 )
 
 // Expectation is what AWS does with a set-up (spec replication.md §6.2,
@@ -88,6 +89,9 @@ var Breaks = map[string]Break{
 	BreakOwnerOverrideDenied: {BreakOwnerOverrideDenied,
 		"the bucket policy lacks s3:ObjectOwnerOverrideToBucketOwner while the rule changes the replica owner (destination Object Ownership ObjectWriter)",
 		Expectation{Status: StatusFailed, Reason: "DstPutObjectNotPermitted", Spec: "§6.2, §8.2"}},
+	BreakMissingReplicaKeyDecrypt: {BreakMissingReplicaKeyDecrypt,
+		"neither the role's policy nor Kd's key policy allows kms:Decrypt on Kd, which S3 uses to verify the replicas' S3 Bucket Key",
+		Expectation{Status: StatusFailed, Reason: "DstPutObjectNotPermitted", Spec: "§5.2"}},
 }
 
 // NoBreak is the expectation of the correct set-up.

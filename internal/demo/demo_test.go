@@ -59,6 +59,7 @@ func TestDemo(t *testing.T) {
 		{BreakMissingSourceKeyDecrypt, StatusFailed, "SrcGetObjectNotPermitted"},
 		{BreakReplicaKeyWrongRegion, StatusFailed, "DstKmsKeyNotFound"},
 		{BreakOwnerOverrideDenied, StatusFailed, "DstPutObjectNotPermitted"},
+		{BreakMissingReplicaKeyDecrypt, StatusFailed, "DstPutObjectNotPermitted"},
 	}
 	for _, c := range cases {
 		name := c.brk

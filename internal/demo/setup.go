@@ -126,7 +126,7 @@ func (d *demo) kdPolicy() string {
 		"Principal": map[string]string{"AWS": "arn:aws:iam::" + d.acctB + ":root"}, "Action": "kms:*", "Resource": "*"}}
 	if !d.o.has(BreakMissingKeyPolicy) {
 		stmts = append(stmts, statement{"Sid": "Let the source account's replication role encrypt replicas", "Effect": "Allow",
-			"Principal": map[string]string{"AWS": d.roleARN}, "Action": []string{"kms:Encrypt", "kms:GenerateDataKey"}, "Resource": "*"})
+			"Principal": map[string]string{"AWS": d.roleARN}, "Action": d.replicaKeyActions(), "Resource": "*"})
 	}
 	return policy(stmts...)
 }
@@ -183,7 +183,19 @@ func (d *demo) source(ctx context.Context) error {
 	if err := d.step("enable versioning", func() (string, error) { return "", versioning(ctx, d.s3A, d.src, types.BucketVersioningStatusEnabled) }); err != nil {
 		return err
 	}
-	return d.step("default encryption SSE-KMS with Ks", func() (string, error) { return "", defaultEncryption(ctx, d.s3A, d.src, d.ks, false) })
+	return d.step("default encryption SSE-KMS with Ks, Bucket Key on", func() (string, error) {
+		return "", defaultEncryption(ctx, d.s3A, d.src, d.ks, true)
+	})
+}
+
+// replicaKeyActions are what A's role needs on the replica key: a data key
+// (kms:Encrypt or kms:GenerateDataKey) and, since the replicas keep the
+// source's S3 Bucket Key, kms:Decrypt, with which S3 verifies it (§5.2).
+func (d *demo) replicaKeyActions() []string {
+	if d.o.has(BreakMissingReplicaKeyDecrypt) {
+		return []string{"kms:Encrypt", "kms:GenerateDataKey"}
+	}
+	return []string{"kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"}
 }
 
 // rolePolicy puts the role's permissions policy of scenario.md step 2.
@@ -205,7 +217,7 @@ func (d *demo) rolePolicy(ctx context.Context) error {
 		stmts = append(stmts, statement{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": d.ks,
 			"Condition": map[string]any{"StringLike": map[string]string{"kms:ViaService": "s3." + d.o.SourceRegion + ".amazonaws.com"}}})
 	}
-	stmts = append(stmts, statement{"Effect": "Allow", "Action": []string{"kms:Encrypt", "kms:GenerateDataKey"},
+	stmts = append(stmts, statement{"Effect": "Allow", "Action": d.replicaKeyActions(),
 		"Resource":  uniq(d.kd, d.replicaKeyID),
 		"Condition": map[string]any{"StringLike": map[string]string{"kms:ViaService": "s3.*.amazonaws.com"}}})
 	title := "permissions policy (scenario step 2)"
@@ -216,6 +228,8 @@ func (d *demo) rolePolicy(ctx context.Context) error {
 		title += ", without s3:ReplicateObject"
 	case d.o.has(BreakMissingSourceKeyDecrypt):
 		title += ", without kms:Decrypt on Ks"
+	case d.o.has(BreakMissingReplicaKeyDecrypt):
+		title += ", without kms:Decrypt on Kd"
 	}
 	return d.step(title, func() (string, error) {
 		_, err := d.iamA.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(d.role),
