@@ -81,7 +81,17 @@ func New(svc *iam.Service, log *slog.Logger) *API {
 		"SimulatePrincipalPolicy": query.Op(m, "SimulatePrincipalPolicy", svc.SimulatePrincipalPolicy),
 		"SimulateCustomPolicy":    query.Op(m, "SimulateCustomPolicy", svc.SimulateCustomPolicy),
 	}
-	return &API{q: &query.API{Model: m, Handlers: h, Log: log}}
+	return &API{q: &query.API{Model: m, Handlers: h, Log: log, Refuse: refuseSessionToken}}
+}
+
+// refuseSessionToken turns away credentials from GetSessionToken (a user or
+// root signing with a session token): AWS lets them call IAM only with MFA,
+// which Ferry has not, and answers InvalidClientTokenId.
+func refuseSessionToken(p aws.Principal) error {
+	if p.SessionToken != "" && (p.Type == aws.PrincipalUser || p.Type == aws.PrincipalRoot) {
+		return query.ErrSessionTokenRefused()
+	}
+	return nil
 }
 
 // Serve answers an authenticated IAM request (body is the verified body)

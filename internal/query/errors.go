@@ -48,6 +48,12 @@ var (
 	errSignature            = aws.New("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 )
 
+// ErrSessionTokenRefused is IAM's answer to credentials from
+// GetSessionToken without MFA ("You cannot call any IAM API operations
+// unless MFA authentication information is included in the request"): the
+// same InvalidClientTokenId as an unknown token.
+func ErrSessionTokenRefused() error { return errInvalidClientTokenID }
+
 // AuthError translates an authentication failure from internal/sigv4 (worded
 // for S3) into what IAM and STS answer: an unknown or inactive access key and
 // a missing or wrong session token are InvalidClientTokenId, an expired

@@ -41,6 +41,9 @@ type API struct {
 	Model    *Model
 	Handlers map[string]Handler
 	Log      *slog.Logger
+	// Refuse, when set, may turn a signed caller away before any action
+	// runs (IAM refuses GetSessionToken credentials).
+	Refuse func(p aws.Principal) error
 }
 
 // Serve answers a request whose signature has been verified (body is the
@@ -51,6 +54,12 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, bod
 	if p.IsAnonymous() {
 		a.WriteError(w, ErrMissingAuthentication(), reqID)
 		return ""
+	}
+	if a.Refuse != nil {
+		if err := a.Refuse(p); err != nil {
+			a.WriteError(w, err, reqID)
+			return ""
+		}
 	}
 	params, err := Params(r, body)
 	if err != nil {

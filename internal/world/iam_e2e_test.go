@@ -240,6 +240,8 @@ func TestAssumeRoleAcrossAccounts(t *testing.T) {
 	}
 }
 
+// TestGetSessionToken: a user's session credentials identify the user,
+// cannot get another session token, and cannot call IAM (no MFA).
 func TestGetSessionToken(t *testing.T) {
 	e := startIAMEnv(t)
 	ctx := context.Background()
@@ -263,6 +265,9 @@ func TestGetSessionToken(t *testing.T) {
 	}
 	_, err = session.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
 	wantAPIError(t, err, "AccessDenied", "Cannot call GetSessionToken with session credentials")
+	// Without MFA, GetSessionToken credentials cannot call IAM at all.
+	_, err = e.iam(static(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)).GetUser(ctx, &iam.GetUserInput{})
+	wantAPIError(t, err, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	_, err = e.sts(static(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, ""), "us-east-1").GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(600)})
 	wantAPIError(t, err, "ValidationError", "1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900")
 }
