@@ -488,6 +488,13 @@ func ErrChecksumModeMismatch(mode string) *Error {
 	return Newf("InvalidRequest", 400, "The upload was created using the %s checksum mode. The complete request must use the same checksum mode.", mode)
 }
 
+// ErrConditionalRequestConflict: CompleteMultipartUpload with If-None-Match
+// when the key was written or deleted while the upload was in progress.
+func ErrConditionalRequestConflict(key string) *Error {
+	return New("ConditionalRequestConflict", 409, "The conditional request cannot succeed due to a conflicting operation against this resource.").
+		With("Condition", "If-None-Match").With("Key", key)
+}
+
 // ErrPreconditionFailed: an If-Match / If-Unmodified-Since condition failed.
 func ErrPreconditionFailed(condition string) *Error {
 	return New("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold").With("Condition", condition)
