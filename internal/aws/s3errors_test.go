@@ -280,7 +280,7 @@ func s3Cases() []s3Case {
 		{name: "invalid canned ACL", err: ErrInvalidCannedACL("bogus"), code: "InvalidArgument", status: 400,
 			msg: "", fields: []Field{s3Field("ArgumentName", "x-amz-acl"), s3Field("ArgumentValue", "bogus")}},
 		{name: "conditional request conflict", err: ErrConditionalRequestConflict("k"), code: "ConditionalRequestConflict", status: 409,
-			msg: "The conditional request cannot succeed due to a conflicting operation against this resource.",
+			msg:    "The conditional request cannot succeed due to a conflicting operation against this resource.",
 			fields: []Field{s3Field("Condition", "If-None-Match"), s3Field("Key", "k")}},
 		{name: "ownership controls not found", err: ErrOwnershipControlsNotFound("b"), code: "OwnershipControlsNotFoundError", status: 404,
 			msg: "The bucket ownership controls were not found", fields: []Field{s3Field("BucketName", "b")}},
