@@ -58,6 +58,11 @@ func (s *Service) request(ctx context.Context, p aws.Principal, b *Bucket, a acc
 		}
 		req.ResourcePolicy = restricted(p, b, named)
 	}
+	pol, owner, err := s.withACL(p, b, a, req.ResourcePolicy)
+	if err != nil {
+		return req, err
+	}
+	req.ResourcePolicy, req.ResourceAccount = pol, owner
 	return req, nil
 }
 
@@ -122,7 +127,9 @@ func headerKeysFrom(ctx context.Context) policy.Context {
 // are known. As AWS documents, a missing key is NoSuchKey only for callers
 // who may list the bucket; others get AccessDenied.
 func (s *Service) authorizeRead(ctx context.Context, p aws.Principal, b *Bucket, key, versionID string, v *Version, lookup error) error {
-	if err := s.authorize(ctx, p, b, versioned(ActionGetObject, key, versionID, existingTagKeys(v)...)); err != nil {
+	a := versioned(ActionGetObject, key, versionID, existingTagKeys(v)...)
+	a.obj = v
+	if err := s.authorize(ctx, p, b, a); err != nil {
 		return err
 	}
 	if aws.IsCode(lookup, "NoSuchKey") && !s.allowed(ctx, p, b, listAccess(ActionListBucket, "", "", 0)) {
