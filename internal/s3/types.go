@@ -138,11 +138,11 @@ type PartInfo struct {
 
 // Version is one object version or delete marker.
 type Version struct {
-	Key          string        `json:"key"`
-	VersionID    string        `json:"vid"` // "null" for null versions
-	Seq          uint64        `json:"seq"`
-	DeleteMarker bool          `json:"dm,omitempty"`
-	LastModified time.Time     `json:"mtime"`
+	Key          string    `json:"key"`
+	VersionID    string    `json:"vid"` // "null" for null versions
+	Seq          uint64    `json:"seq"`
+	DeleteMarker bool      `json:"dm,omitempty"`
+	LastModified time.Time `json:"mtime"`
 	// Owner is the account that owns the version: its writer, or the
 	// bucket owner under Object Ownership (objectOwner).
 	Owner aws.AccountID `json:"owner"`
