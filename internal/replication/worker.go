@@ -278,7 +278,7 @@ func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, d
 		return Fail(writeReason(t), denial(session, action, arn, d))
 	}
 	if dst.OwnerEnforced && !t.DeleteMarker {
-		replica.Owner = dst.Account
+		replica.Owner, replica.ACL = dst.Account, nil
 	} else if t.OwnerOverride && !t.DeleteMarker {
 		d, err := e.authorize(ctx, session, ActionObjectOwnerOverride, arn, dst.Account, keys)
 		if err != nil {
@@ -287,7 +287,7 @@ func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, d
 		if !d.Allowed {
 			return Fail(ReasonDstPutObjectNotPermitted, denial(session, ActionObjectOwnerOverride, arn, d))
 		}
-		replica.Owner = dst.Account
+		replica.Owner, replica.ACL = dst.Account, nil // the destination owner's FULL_CONTROL
 	}
 	if len(replica.Tags) > 0 {
 		d, err := e.authorize(ctx, session, ActionReplicateTags, arn, dst.Account, keys)

@@ -273,6 +273,9 @@ func toReplica(v *Version) *replication.ObjectVersion {
 	for _, t := range v.Tags {
 		r.Tags = append(r.Tags, replication.Tag{Key: t.Key, Value: t.Value})
 	}
+	for _, g := range v.ACL {
+		r.ACL = append(r.ACL, replication.ACLGrant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
+	}
 	if v.Checksum != nil {
 		r.ChecksumAlgorithm, r.ChecksumValue, r.ChecksumType = v.Checksum.Algorithm, v.Checksum.Value, v.Checksum.Type
 	}
@@ -299,6 +302,9 @@ func fromReplica(r *replication.ObjectVersion) *Version {
 	}
 	for _, t := range r.Tags {
 		v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
+	}
+	for _, g := range r.ACL {
+		v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
 	}
 	if r.ChecksumAlgorithm != "" {
 		v.Checksum = &Checksum{Algorithm: r.ChecksumAlgorithm, Value: r.ChecksumValue, Type: r.ChecksumType}
