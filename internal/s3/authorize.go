@@ -178,5 +178,12 @@ func (s *Service) decisionRequest(ctx context.Context, p aws.Principal, action, 
 	for k, v := range keys {
 		a.keys.Set(k, v...)
 	}
+	if vid := keys["s3:versionid"]; key != "" && len(vid) == 1 {
+		// A named version's owner and ACL take part (the replication
+		// engine's source checks).
+		if v, err := s.getVersion(bucket, key, vid[0]); err == nil {
+			a.obj = v
+		}
+	}
 	return s.request(ctx, p, b, a)
 }
