@@ -31,7 +31,9 @@ func (s *Service) GetObjectTagging(ctx context.Context, p aws.Principal, bucket,
 	}
 	// Look the version up first: its tags are s3:ExistingObjectTag keys.
 	v, lookupErr := s.taggedVersion(b, key, versionID, http.MethodGet)
-	if err := s.authorize(ctx, p, b, versioned("s3:GetObjectTagging", key, versionID, existingTagKeys(v)...)); err != nil {
+	a := versioned("s3:GetObjectTagging", key, versionID, existingTagKeys(v)...)
+	a.obj = v // another account's object is that account's to allow
+	if err := s.authorize(ctx, p, b, a); err != nil {
 		return nil, "", err
 	}
 	if lookupErr != nil {
@@ -62,7 +64,9 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	unlock := s.lock(bucket, key)
 	defer unlock()
 	v, lookupErr := s.taggedVersion(b, key, versionID, method)
-	if err := s.authorize(ctx, p, b, versioned(action, key, versionID, append(tagKeys(tags), existingTagKeys(v)...)...)); err != nil {
+	a := versioned(action, key, versionID, append(tagKeys(tags), existingTagKeys(v)...)...)
+	a.obj = v
+	if err := s.authorize(ctx, p, b, a); err != nil {
 		return "", err
 	}
 	if lookupErr != nil {

@@ -58,6 +58,9 @@ func TestACLCrossAccountObjectWriter(t *testing.T) {
 	if _, err := a.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("writer"), Key: aws.String("k")}); errCode(err) != "AccessDenied" {
 		t.Fatalf("bucket owner read: %v", err)
 	}
+	if _, err := a.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("writer"), Key: aws.String("k")}); errCode(err) != "AccessDenied" {
+		t.Fatalf("bucket owner reads the tags of another account's object: %v", err)
+	}
 	list, err := a.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("writer"), FetchOwner: aws.Bool(true)})
 	if err != nil || len(list.Contents) != 1 || aws.ToString(list.Contents[0].Owner.ID) != ferryaws.CanonicalUserID("222222222222") {
 		t.Fatalf("list owner: %+v %v", list, err)
