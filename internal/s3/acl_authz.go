@@ -28,9 +28,12 @@ var bucketACLActions = map[string][]string{
 // objectACLActions are the actions an object ACL permission allows. WRITE
 // means nothing on an object. READ also allows the replication engine's
 // s3:GetObjectVersionForReplication [Inf: AWS requires READ for the source
-// bucket owner to replicate another account's object].
+// bucket owner to replicate another account's object] and
+// s3:GetObject(Version)Attributes [Inf: GetObjectAttributes reads what
+// GetObject does].
 var objectACLActions = map[string][]string{
-	PermRead:     {ActionGetObject, ActionGetObjectVersion, "s3:GetObjectTorrent", "s3:GetObjectVersionForReplication"},
+	PermRead: {ActionGetObject, ActionGetObjectVersion, "s3:GetObjectTorrent", "s3:GetObjectVersionForReplication",
+		ActionGetAttributes, ActionGetVersionAttrs},
 	PermReadACP:  {ActionGetObjectAcl, "s3:GetObjectVersionAcl"},
 	PermWriteACP: {ActionPutObjectAcl, "s3:PutObjectVersionAcl"},
 }
