@@ -193,6 +193,16 @@ type DestinationStore interface {
 	PutReplicaTags(ctx context.Context, bucket, key, versionID string, tags []Tag) error
 }
 
+// ReplicaACLStore is a DestinationStore that keeps ACLs: an update task
+// (TagUpdate) also brings a replica's ACL in line with its source's, unless
+// the destination owner owns the replica (owner override or
+// BucketOwnerEnforced: later ACL changes are not replicated, §3.1).
+type ReplicaACLStore interface {
+	// PutReplicaACL replaces the ACL of the replica with that version id;
+	// NoSuchVersion when it is gone.
+	PutReplicaACL(ctx context.Context, bucket, key, versionID string, acl []ACLGrant) error
+}
+
 // Encryption is the seam for the replica's encryption (§3.3, hops c and f
 // of §12.4): it decides how the replica is encrypted and returns the
 // condition keys of the replica write (s3:x-amz-server-side-encryption,

@@ -405,5 +405,13 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 		}
 		return fmt.Errorf("tag replica %s/%s: %w", t.Destination, t.Key, err)
 	}
+	if as, ok := e.cfg.Destination.(ReplicaACLStore); ok && !t.OwnerOverride && !dst.OwnerEnforced {
+		if err := as.PutReplicaACL(ctx, t.Destination, t.Key, t.VersionID, src.ACL); err != nil {
+			if isNotFound(err) {
+				return Fail(ReasonDstVersionNotFound, err)
+			}
+			return fmt.Errorf("ACL of replica %s/%s: %w", t.Destination, t.Key, err)
+		}
+	}
 	return nil
 }

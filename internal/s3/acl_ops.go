@@ -112,9 +112,13 @@ func (s *Service) PutObjectAcl(ctx context.Context, p aws.Principal, bucket, key
 	}
 	v.ACL = acl
 	batch := s.store.NewBatch()
+	queued := s.enqueueTagReplication(b, v, batch) // replicas follow the change
 	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
 	if err := commit(batch); err != nil {
 		return "", err
+	}
+	if queued {
+		s.replicator.Wake()
 	}
 	return shownVersionID(b, v), nil
 }

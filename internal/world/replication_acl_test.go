@@ -15,7 +15,8 @@ import (
 )
 
 // TestReplicationACLs: with ACLs enabled on both sides (ObjectWriter), a
-// replica keeps its source's owner and ACL (spec §8.4), and an object that
+// replica keeps its source's owner and ACL (spec §8.4) and follows later
+// ACL changes (§3.1), and an object that
 // another account wrote into the source without granting the source
 // bucket owner access fails with SrcGetObjectNotPermitted (§3.1).
 func TestReplicationACLs(t *testing.T) {
@@ -88,6 +89,16 @@ func TestReplicationACLs(t *testing.T) {
 	if _, err := b.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String("acl-dst"), Key: aws.String("mine")}); code(err) != "AccessDenied" {
 		t.Fatalf("B reads the replica's ACL without READ_ACP: %v", err)
 	}
+
+	// A later ACL change follows to the replica.
+	if _, err := a.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: aws.String("acl-src"), Key: aws.String("mine"),
+		GrantRead: aws.String(`id="` + idB + `"`), GrantReadACP: aws.String(`id="` + idB + `"`)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "replicated ACL change", func() bool {
+		acl, err := b.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String("acl-dst"), Key: aws.String("mine")})
+		return err == nil && len(acl.Grants) == 2
+	})
 
 	// B's object in A's bucket, private to B: the role cannot read it.
 	if _, err := bEast.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("acl-src"), Key: aws.String("theirs"), Body: strings.NewReader("t")}); err != nil {
