@@ -3,6 +3,8 @@ package s3api
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -201,5 +203,72 @@ func TestACLPublicReadAndBlockPublicAccess(t *testing.T) {
 	acl, err := a.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String("pub"), Key: aws.String("k")})
 	if err != nil || len(acl.Grants) != 2 || aws.ToString(acl.Grants[1].Grantee.URI) != "http://acs.amazonaws.com/groups/global/AllUsers" {
 		t.Fatalf("ACL: %+v %v", acl, err)
+	}
+}
+
+func TestPutBucketAclBody(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	a, b := ts.client("AKIDACCOUNTA", "us-east-1"), ts.client("AKIDACCOUNTB", "us-east-1")
+	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("body"), ObjectOwnership: types.ObjectOwnershipObjectWriter}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("body")}); errCode(err) != "AccessDenied" {
+		t.Fatalf("list before the grant: %v", err)
+	}
+	idA, idB := ferryaws.CanonicalUserID("111111111111"), ferryaws.CanonicalUserID("222222222222")
+	acp := &types.AccessControlPolicy{Owner: &types.Owner{ID: aws.String(idA)}, Grants: []types.Grant{
+		{Grantee: &types.Grantee{Type: types.TypeCanonicalUser, ID: aws.String(idA)}, Permission: types.PermissionFullControl},
+		{Grantee: &types.Grantee{Type: types.TypeCanonicalUser, ID: aws.String(idB)}, Permission: types.PermissionRead},
+		{Grantee: &types.Grantee{Type: types.TypeCanonicalUser, ID: aws.String(idB)}, Permission: types.PermissionWrite},
+	}}
+	if _, err := a.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("body"), AccessControlPolicy: acp}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("body")})
+	if err != nil || len(got.Grants) != 3 || aws.ToString(got.Grants[1].Grantee.ID) != idB || got.Grants[2].Permission != types.PermissionWrite {
+		t.Fatalf("bucket ACL: %+v %v", got, err)
+	}
+	if _, err := b.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("body")}); err != nil {
+		t.Fatalf("list through READ: %v", err)
+	}
+	if _, err := b.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("body"), Key: aws.String("w"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatalf("write through WRITE: %v", err)
+	}
+	if _, err := b.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("body")}); errCode(err) != "AccessDenied" {
+		t.Fatalf("READ does not give READ_ACP: %v", err)
+	}
+	// Neither headers nor a body; both canned and grants.
+	if _, err := a.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("body")}); errCode(err) != "MissingSecurityHeader" {
+		t.Fatalf("empty PutBucketAcl: %v", err)
+	}
+	if _, err := a.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("body"), ACL: types.BucketCannedACLPrivate,
+		GrantRead: aws.String(`id="` + idB + `"`)}); errCode(err) != "InvalidRequest" {
+		t.Fatalf("canned and grants: %v", err)
+	}
+}
+
+func TestGetObjectAclXML(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	a := ts.client("AKIDACCOUNTA", "us-east-1")
+	ts.mustCreateBucket(t, a, "xml", "us-east-1")
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("xml"), Key: aws.String("k"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/xml/k?acl", nil)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDACCOUNTA/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := ferryaws.CanonicalUserID("111111111111")
+	want := `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>` + id + `</ID></Owner><AccessControlList>` +
+		`<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>` + id + `</ID></Grantee>` +
+		`<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`
+	if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
