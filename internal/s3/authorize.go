@@ -106,7 +106,8 @@ func (s *Service) conditionKeys(ctx context.Context, a access, account aws.Accou
 
 // writeKeys are the actions whose request headers (ACL, encryption,
 // storage class, copy source, metadata directive) are condition keys.
-var writeKeys = map[string]bool{ActionPutObject: true, ActionCreateBucket: true, ActionPutObjectAcl: true, ActionPutBucketAcl: true}
+var writeKeys = map[string]bool{ActionPutObject: true, ActionCreateBucket: true, ActionPutObjectAcl: true,
+	"s3:PutObjectVersionAcl": true, ActionPutBucketAcl: true}
 
 type headerKeysKey struct{}
 

@@ -272,3 +272,30 @@ func TestGetObjectAclXML(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// TestACLConditionKey: AWS's usual bucket policy, which lets another
+// account write only objects that give the bucket owner full control.
+func TestACLConditionKey(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	a, b := ts.client("AKIDACCOUNTA", "us-east-1"), ts.client("AKIDACCOUNTB", "us-east-1")
+	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cond"), ObjectOwnership: types.ObjectOwnershipObjectWriter}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},` +
+		`"Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::cond/*",` +
+		`"Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}`
+	if _, err := a.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("cond"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("cond"), Key: aws.String("k"), Body: strings.NewReader("x")}); errCode(err) != "AccessDenied" {
+		t.Fatalf("write without the ACL: %v", err)
+	}
+	if _, err := b.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("cond"), Key: aws.String("k"), Body: strings.NewReader("x"),
+		ACL: types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Fatalf("write with bucket-owner-full-control: %v", err)
+	}
+	if _, err := a.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("cond"), Key: aws.String("k")}); err != nil {
+		t.Fatalf("the bucket owner reads: %v", err)
+	}
+}
