@@ -93,7 +93,9 @@ func (r *run) checkSourceRead(t *target) []Check {
 		what: "the policies of role " + r.roleName() + " and the bucket policy of " + r.src.Name, scope: t.scope(r.src.Name)}
 	read := r.s3Check(HopSourceRead, replication.ActionGetObjectVersionForReplication, arn, nil, v).Check
 	read.Reason = replication.ReasonSrcGetObjectNotPermitted
-	out := []Check{read}
+	acl := r.s3Check(HopSourceRead, replication.ActionGetObjectVersionAcl, arn, nil, v).Check
+	acl.Reason = replication.ReasonSrcGetAclNotPermitted
+	out := []Check{read, acl}
 	if t.tags {
 		tags := r.s3Check(HopSourceRead, replication.ActionGetObjectVersionTagging, arn, nil, v).Check
 		downgrade(&tags, "replicas are written without their tags")

@@ -11,6 +11,7 @@ const (
 	ReasonAssumeRoleNotPermitted    = "AssumeRoleNotPermitted"
 	ReasonSrcGetObjectNotPermitted  = "SrcGetObjectNotPermitted"
 	ReasonSrcVersionNotFound        = "SrcVersionNotFound"
+	ReasonSrcGetAclNotPermitted     = "SrcGetAclNotPermitted"
 	ReasonSrcKmsKeyInvalidState     = "SrcKmsKeyInvalidState"
 	ReasonSrcGetTaggingNotPermitted = "SrcGetTaggingNotPermitted"
 	ReasonDstBucketNotFound         = "DstBucketNotFound"

@@ -49,7 +49,11 @@ type ObjectVersion struct {
 	DeleteMarker   bool
 	LastModified   time.Time
 	Owner          aws.AccountID
-	Size           int64
+	// ACL is the version's access control list, nil for the default (the
+	// owner's FULL_CONTROL). A replica carries its source's unless it is
+	// owned by the destination owner (owner override, BucketOwnerEnforced).
+	ACL  []ACLGrant
+	Size int64
 	// ETag is unquoted (hex MD5, or hex-N for a multipart object).
 	ETag               string
 	ContentType        string
@@ -72,6 +76,12 @@ type ObjectVersion struct {
 	// destination bucket's default encryption.
 	Encryption, KMSKeyID string
 	BucketKey            bool
+}
+
+// ACLGrant is one grant of an object's access control list: a grantee
+// (Type CanonicalUser with ID, or Group with URI) and a permission.
+type ACLGrant struct {
+	Type, ID, URI, Permission string
 }
 
 // PartLayout is one part of a multipart object.
@@ -181,6 +191,16 @@ type DestinationStore interface {
 	// PutReplicaTags replaces the tags of the replica with that version id;
 	// NoSuchVersion when it is gone.
 	PutReplicaTags(ctx context.Context, bucket, key, versionID string, tags []Tag) error
+}
+
+// ReplicaACLStore is a DestinationStore that keeps ACLs: an update task
+// (TagUpdate) also brings a replica's ACL in line with its source's, unless
+// the destination owner owns the replica (owner override or
+// BucketOwnerEnforced: later ACL changes are not replicated, §3.1).
+type ReplicaACLStore interface {
+	// PutReplicaACL replaces the ACL of the replica with that version id;
+	// NoSuchVersion when it is gone.
+	PutReplicaACL(ctx context.Context, bucket, key, versionID string, acl []ACLGrant) error
 }
 
 // Encryption is the seam for the replica's encryption (§3.3, hops c and f

@@ -15,6 +15,7 @@ import (
 // The S3 actions the hops check (§8.2).
 const (
 	ActionGetObjectVersionForReplication = "s3:GetObjectVersionForReplication"
+	ActionGetObjectVersionAcl            = "s3:GetObjectVersionAcl"
 	ActionGetObjectVersionTagging        = "s3:GetObjectVersionTagging"
 	ActionReplicateObject                = "s3:ReplicateObject"
 	ActionReplicateDelete                = "s3:ReplicateDelete"
@@ -227,17 +228,30 @@ func isKMSKeyState(code string) bool {
 }
 
 // readable checks the source-side permissions of an object version: it
-// fails without s3:GetObjectVersionForReplication and drops the tags
-// without s3:GetObjectVersionTagging (§8.2, not a failure). The source key
+// fails without s3:GetObjectVersionForReplication or s3:GetObjectVersionAcl
+// and drops the tags without s3:GetObjectVersionTagging (§8.2, not a
+// failure). The checks carry s3:versionid, so that S3 weighs the version's
+// owner and ACL: an object another account owns replicates only if its ACL
+// grants the source bucket owner READ and READ_ACP (§8.4). The source key
 // is checked when the bytes are opened, by KMS.
 func (e *Engine) readable(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion) error {
 	arn := objectARN(t.SourceBucket, t.Key)
-	d, err := e.authorize(ctx, session, ActionGetObjectVersionForReplication, arn, t.SourceAccount, nil)
+	keys := map[string][]string{"s3:versionid": {t.VersionID}}
+	d, err := e.authorize(ctx, session, ActionGetObjectVersionForReplication, arn, t.SourceAccount, keys)
 	if err != nil {
 		return err
 	}
 	if !d.Allowed {
 		return Fail(ReasonSrcGetObjectNotPermitted, denial(session, ActionGetObjectVersionForReplication, arn, d))
+	}
+	if !t.DeleteMarker {
+		d, err := e.authorize(ctx, session, ActionGetObjectVersionAcl, arn, t.SourceAccount, keys)
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			return Fail(ReasonSrcGetAclNotPermitted, denial(session, ActionGetObjectVersionAcl, arn, d))
+		}
 	}
 	if len(src.Tags) > 0 {
 		d, err := e.authorize(ctx, session, ActionGetObjectVersionTagging, arn, t.SourceAccount, nil)
@@ -278,7 +292,7 @@ func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, d
 		return Fail(writeReason(t), denial(session, action, arn, d))
 	}
 	if dst.OwnerEnforced && !t.DeleteMarker {
-		replica.Owner = dst.Account
+		replica.Owner, replica.ACL = dst.Account, nil
 	} else if t.OwnerOverride && !t.DeleteMarker {
 		d, err := e.authorize(ctx, session, ActionObjectOwnerOverride, arn, dst.Account, keys)
 		if err != nil {
@@ -287,7 +301,7 @@ func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, d
 		if !d.Allowed {
 			return Fail(ReasonDstPutObjectNotPermitted, denial(session, ActionObjectOwnerOverride, arn, d))
 		}
-		replica.Owner = dst.Account
+		replica.Owner, replica.ACL = dst.Account, nil // the destination owner's FULL_CONTROL
 	}
 	if len(replica.Tags) > 0 {
 		d, err := e.authorize(ctx, session, ActionReplicateTags, arn, dst.Account, keys)
@@ -390,6 +404,14 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 			return Fail(ReasonDstVersionNotFound, err)
 		}
 		return fmt.Errorf("tag replica %s/%s: %w", t.Destination, t.Key, err)
+	}
+	if as, ok := e.cfg.Destination.(ReplicaACLStore); ok && !t.OwnerOverride && !dst.OwnerEnforced {
+		if err := as.PutReplicaACL(ctx, t.Destination, t.Key, t.VersionID, src.ACL); err != nil {
+			if isNotFound(err) {
+				return Fail(ReasonDstVersionNotFound, err)
+			}
+			return fmt.Errorf("ACL of replica %s/%s: %w", t.Destination, t.Key, err)
+		}
 	}
 	return nil
 }

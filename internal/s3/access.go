@@ -50,6 +50,9 @@ type access struct {
 	// keys are the operation's condition keys (s3:prefix, s3:versionid,
 	// s3:RequestObjectTag/…).
 	keys policy.Context
+	// obj is the object version acted on when it is known before the
+	// decision: its owner and ACL take part in it (aclPolicy).
+	obj *Version
 }
 
 // on builds an access to action on key with condition key/value pairs.

@@ -58,6 +58,11 @@ func (s *Service) request(ctx context.Context, p aws.Principal, b *Bucket, a acc
 		}
 		req.ResourcePolicy = restricted(p, b, named)
 	}
+	pol, owner, err := s.withACL(p, b, a, req.ResourcePolicy)
+	if err != nil {
+		return req, err
+	}
+	req.ResourcePolicy, req.ResourceAccount = pol, owner
 	return req, nil
 }
 
@@ -101,7 +106,8 @@ func (s *Service) conditionKeys(ctx context.Context, a access, account aws.Accou
 
 // writeKeys are the actions whose request headers (ACL, encryption,
 // storage class, copy source, metadata directive) are condition keys.
-var writeKeys = map[string]bool{ActionPutObject: true, ActionCreateBucket: true, ActionPutObjectAcl: true, ActionPutBucketAcl: true}
+var writeKeys = map[string]bool{ActionPutObject: true, ActionCreateBucket: true, ActionPutObjectAcl: true,
+	"s3:PutObjectVersionAcl": true, ActionPutBucketAcl: true}
 
 type headerKeysKey struct{}
 
@@ -122,7 +128,9 @@ func headerKeysFrom(ctx context.Context) policy.Context {
 // are known. As AWS documents, a missing key is NoSuchKey only for callers
 // who may list the bucket; others get AccessDenied.
 func (s *Service) authorizeRead(ctx context.Context, p aws.Principal, b *Bucket, key, versionID string, v *Version, lookup error) error {
-	if err := s.authorize(ctx, p, b, versioned(ActionGetObject, key, versionID, existingTagKeys(v)...)); err != nil {
+	a := versioned(ActionGetObject, key, versionID, existingTagKeys(v)...)
+	a.obj = v
+	if err := s.authorize(ctx, p, b, a); err != nil {
 		return err
 	}
 	if aws.IsCode(lookup, "NoSuchKey") && !s.allowed(ctx, p, b, listAccess(ActionListBucket, "", "", 0)) {
@@ -170,6 +178,13 @@ func (s *Service) decisionRequest(ctx context.Context, p aws.Principal, action, 
 	a := access{action: action, key: key}
 	for k, v := range keys {
 		a.keys.Set(k, v...)
+	}
+	if vid := keys["s3:versionid"]; key != "" && len(vid) == 1 {
+		// A named version's owner and ACL take part (the replication
+		// engine's source checks).
+		if v, err := s.getVersion(bucket, key, vid[0]); err == nil {
+			a.obj = v
+		}
 	}
 	return s.request(ctx, p, b, a)
 }

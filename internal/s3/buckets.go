@@ -55,7 +55,9 @@ type CreateBucketInput struct {
 	// LocationConstraint is the body's constraint, "" when absent.
 	LocationConstraint string
 	ObjectOwnership    string
-	ACL                string
+	// ACL is x-amz-acl, Grants the x-amz-grant-* headers by permission.
+	ACL    string
+	Grants map[string]string
 }
 
 // CreateBucketResult says where the bucket was created.
@@ -110,8 +112,15 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if in.ACL != "" && !cannedACLs[in.ACL] {
 		return CreateBucketResult{}, aws.ErrInvalidCannedACL(in.ACL)
 	}
-	if in.ACL != "" && in.ACL != "private" && ownership == OwnershipEnforced {
+	if (in.ACL != "" && in.ACL != "private" || len(in.Grants) > 0) && ownership == OwnershipEnforced {
 		return CreateBucketResult{}, aws.ErrInvalidBucketAclWithObjectOwnership()
+	}
+	acl, err := resolveACL(ACLInput{Canned: in.ACL, Grants: in.Grants}, p.Account, p.Account)
+	if err != nil {
+		return CreateBucketResult{}, err
+	}
+	if ownership == OwnershipEnforced || ownerOnlyDefault(acl, p.Account) {
+		acl = nil
 	}
 	unlock := s.lock(in.Bucket, "")
 	defer unlock()
@@ -130,7 +139,7 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	}
 	block := blockAll
 	b := Bucket{Name: in.Bucket, Account: p.Account, Region: region, Created: s.clock.Now().UTC(), ObjectOwnership: ownership,
-		PublicAccessBlock: &block}
+		PublicAccessBlock: &block, ACL: acl}
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)
@@ -167,7 +176,7 @@ func (s *Service) authorizeCreate(ctx context.Context, p aws.Principal, in Creat
 	if in.ObjectOwnership != "" {
 		acc = append(acc, on(ActionPutOwnership, "", "s3:x-amz-object-ownership", in.ObjectOwnership))
 	}
-	if in.ACL != "" {
+	if in.ACL != "" || len(in.Grants) > 0 {
 		acc = append(acc, on(ActionPutBucketAcl, ""))
 	}
 	for _, a := range acc {

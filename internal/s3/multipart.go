@@ -66,6 +66,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 	if err := in.Attributes.apply(&tmpl); err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
+	if err := s.ownObject(p, b, &tmpl, in.Attributes.ACL, ActionPutObject); err != nil {
+		return CreateMultipartUploadOutput{}, err
+	}
 	_, env, err := s.newObjectKey(ctx, p, b, in.Key, in.Encryption)
 	if err != nil {
 		return CreateMultipartUploadOutput{}, err
@@ -74,7 +77,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 	initiator.SessionToken = "" // never stored
 	up := Upload{SSE: env,
 		Bucket: b.Name, Key: in.Key, UploadID: NewUploadID(s.seq.Next()), Initiated: s.clock.Now().UTC(),
-		Initiator: initiator, Owner: b.Account, Template: tmpl,
+		Initiator: initiator, Owner: tmpl.Owner, Template: tmpl,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
 	}
 	batch := s.store.NewBatch()

@@ -54,6 +54,9 @@ func (s *Service) PutObject(ctx context.Context, p aws.Principal, in PutObjectIn
 	if err != nil {
 		return PutObjectOutput{}, err
 	}
+	if err := s.ownObject(p, b, v, in.Attributes.ACL, ActionPutObject); err != nil {
+		return PutObjectOutput{}, err
+	}
 	if err := s.checkWrite(b, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
 		return PutObjectOutput{}, err
 	}

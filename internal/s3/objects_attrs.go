@@ -46,6 +46,8 @@ type ObjectAttributes struct {
 	// Tagging is the x-amz-tagging header as sent (URL query encoded).
 	Tagging      string
 	StorageClass string
+	// ACL is the ACL the write sets (x-amz-acl, x-amz-grant-*).
+	ACL ACLInput
 }
 
 // validKey checks the key length limit.

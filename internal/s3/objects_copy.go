@@ -76,6 +76,9 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 	if err := copyAttributes(in, src, v); err != nil {
 		return CopyObjectOutput{}, err
 	}
+	if err := s.ownObject(p, db, v, in.Attributes.ACL, ActionPutObject); err != nil {
+		return CopyObjectOutput{}, err
+	}
 	if err := s.checkWrite(db, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
 		return CopyObjectOutput{}, err
 	}

@@ -31,7 +31,9 @@ func (s *Service) GetObjectTagging(ctx context.Context, p aws.Principal, bucket,
 	}
 	// Look the version up first: its tags are s3:ExistingObjectTag keys.
 	v, lookupErr := s.taggedVersion(b, key, versionID, http.MethodGet)
-	if err := s.authorize(ctx, p, b, versioned("s3:GetObjectTagging", key, versionID, existingTagKeys(v)...)); err != nil {
+	a := versioned("s3:GetObjectTagging", key, versionID, existingTagKeys(v)...)
+	a.obj = v // another account's object is that account's to allow
+	if err := s.authorize(ctx, p, b, a); err != nil {
 		return nil, "", err
 	}
 	if lookupErr != nil {
@@ -62,7 +64,9 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, bucket, key, versi
 	unlock := s.lock(bucket, key)
 	defer unlock()
 	v, lookupErr := s.taggedVersion(b, key, versionID, method)
-	if err := s.authorize(ctx, p, b, versioned(action, key, versionID, append(tagKeys(tags), existingTagKeys(v)...)...)); err != nil {
+	a := versioned(action, key, versionID, append(tagKeys(tags), existingTagKeys(v)...)...)
+	a.obj = v
+	if err := s.authorize(ctx, p, b, a); err != nil {
 		return "", err
 	}
 	if lookupErr != nil {
@@ -100,14 +104,20 @@ type ObjectAttributesOutput struct {
 
 // GetObjectAttributes returns a version's attributes and a page of its parts.
 func (s *Service) GetObjectAttributes(ctx context.Context, p aws.Principal, in ObjectAttributesInput) (ObjectAttributesOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, versioned(ActionGetObject, in.Key, in.VersionID),
-		versioned(ActionGetAttributes, in.Key, in.VersionID))
+	b, err := s.Bucket(in.Bucket)
 	if err != nil {
 		return ObjectAttributesOutput{}, err
 	}
-	v, err := s.readableVersion(b, in.Key, in.VersionID, http.MethodGet)
-	if err != nil {
-		return ObjectAttributesOutput{}, err
+	// The version is looked up first so that its owner and ACL count.
+	v, lookupErr := s.readableVersion(b, in.Key, in.VersionID, http.MethodGet)
+	for _, a := range []access{versioned(ActionGetObject, in.Key, in.VersionID), versioned(ActionGetAttributes, in.Key, in.VersionID)} {
+		a.obj = v
+		if err := s.authorize(ctx, p, b, a); err != nil {
+			return ObjectAttributesOutput{}, err
+		}
+	}
+	if lookupErr != nil {
+		return ObjectAttributesOutput{}, lookupErr
 	}
 	out := ObjectAttributesOutput{Version: v, VersionID: shownVersionID(b, v)}
 	max := in.MaxParts

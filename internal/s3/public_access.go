@@ -19,8 +19,10 @@ import (
 // service principals and principals of the bucket owner's account benefit
 // from the policy's grants (authorize). Whether a policy is public is
 // policy.Policy.Public, which GetBucketPolicyStatus reports too.
-// BlockPublicAcls and IgnorePublicAcls are stored and reported; Ferry has
-// no access control lists yet, and they take effect when it has.
+// BlockPublicAcls refuses, with AccessDenied, a request that sets an ACL
+// granting anything to AllUsers or AuthenticatedUsers (Put*Acl and writes
+// with x-amz-acl or x-amz-grant-*), and IgnorePublicAcls sets such grants
+// aside in decisions (acl.go, acl_authz.go).
 
 // Actions of the Block Public Access operations (DeletePublicAccessBlock
 // needs the Put permission, as in S3).

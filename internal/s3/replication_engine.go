@@ -58,7 +58,8 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 	return true
 }
 
-// enqueueTagReplication queues, in the batch that retags a version, one
+// enqueueTagReplication queues, in the batch that retags a version (or
+// changes its ACL: the update task carries both), one
 // task per destination of replication.UpdateTargets: the replicas of a
 // source version, or, for a replica under ReplicaModifications, the
 // version it came from; such a replica reports PENDING until the change
@@ -250,6 +251,27 @@ func (s *Service) PutReplicaTags(_ context.Context, bucket, key, versionID strin
 	return commit(batch)
 }
 
+// PutReplicaACL replaces the ACL of a replica version.
+func (s *Service) PutReplicaACL(_ context.Context, bucket, key, versionID string, acl []replication.ACLGrant) error {
+	seq, ok := ParseVersionID(versionID)
+	if !ok {
+		return aws.ErrNoSuchVersion(key, versionID)
+	}
+	unlock := s.lock(bucket, key)
+	defer unlock()
+	v, err := s.versionAt(bucket, key, versionID, seq)
+	if err != nil {
+		return err
+	}
+	v.ACL = nil
+	for _, g := range acl {
+		v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
+	}
+	batch := s.store.NewBatch()
+	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
+	return commit(batch)
+}
+
 func (s *Service) hasVersion(bucket, key, versionID string, seq uint64) (bool, error) {
 	_, err := s.versionAt(bucket, key, versionID, seq)
 	var e *aws.Error
@@ -272,6 +294,9 @@ func toReplica(v *Version) *replication.ObjectVersion {
 	}
 	for _, t := range v.Tags {
 		r.Tags = append(r.Tags, replication.Tag{Key: t.Key, Value: t.Value})
+	}
+	for _, g := range v.ACL {
+		r.ACL = append(r.ACL, replication.ACLGrant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
 	}
 	if v.Checksum != nil {
 		r.ChecksumAlgorithm, r.ChecksumValue, r.ChecksumType = v.Checksum.Algorithm, v.Checksum.Value, v.Checksum.Type
@@ -300,6 +325,9 @@ func fromReplica(r *replication.ObjectVersion) *Version {
 	for _, t := range r.Tags {
 		v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
 	}
+	for _, g := range r.ACL {
+		v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
+	}
 	if r.ChecksumAlgorithm != "" {
 		v.Checksum = &Checksum{Algorithm: r.ChecksumAlgorithm, Value: r.ChecksumValue, Type: r.ChecksumType}
 	}
@@ -313,4 +341,5 @@ func fromReplica(r *replication.ObjectVersion) *Version {
 var (
 	_ replication.Source           = (*Service)(nil)
 	_ replication.DestinationStore = (*Service)(nil)
+	_ replication.ReplicaACLStore  = (*Service)(nil)
 )

@@ -70,6 +70,9 @@ type Bucket struct {
 	// Notification is the event notification configuration, nil when it
 	// has none. Shared like Replication: replace, never modify.
 	Notification *NotificationConfiguration `json:"notification,omitempty"`
+	// ACL is the bucket's access control list, nil for the default (the
+	// owner's FULL_CONTROL); see acl.go.
+	ACL []Grant `json:"acl,omitempty"`
 }
 
 // OwnershipEnforced is Object Ownership BucketOwnerEnforced, the default of
@@ -135,12 +138,17 @@ type PartInfo struct {
 
 // Version is one object version or delete marker.
 type Version struct {
-	Key          string        `json:"key"`
-	VersionID    string        `json:"vid"` // "null" for null versions
-	Seq          uint64        `json:"seq"`
-	DeleteMarker bool          `json:"dm,omitempty"`
-	LastModified time.Time     `json:"mtime"`
-	Owner        aws.AccountID `json:"owner"`
+	Key          string    `json:"key"`
+	VersionID    string    `json:"vid"` // "null" for null versions
+	Seq          uint64    `json:"seq"`
+	DeleteMarker bool      `json:"dm,omitempty"`
+	LastModified time.Time `json:"mtime"`
+	// Owner is the account that owns the version: its writer, or the
+	// bucket owner under Object Ownership (objectOwner).
+	Owner aws.AccountID `json:"owner"`
+	// ACL is the version's access control list, nil for the default (the
+	// owner's FULL_CONTROL).
+	ACL []Grant `json:"acl,omitempty"`
 
 	Size               int64             `json:"size"`
 	ETag               string            `json:"etag,omitempty"` // unquoted: hex MD5, or hex-N for multipart

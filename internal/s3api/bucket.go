@@ -46,6 +46,7 @@ func createBucket(a *API, rq *Request) error {
 		LocationConstraint: cfg.LocationConstraint,
 		ObjectOwnership:    rq.R.Header.Get("x-amz-object-ownership"),
 		ACL:                rq.R.Header.Get("x-amz-acl"),
+		Grants:             aclHeaders(rq.R.Header).Grants,
 	})
 	if err != nil {
 		return err

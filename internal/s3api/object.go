@@ -33,6 +33,7 @@ func objectAttributes(h http.Header) s3.ObjectAttributes {
 		Expires:            h.Get("Expires"),
 		Tagging:            h.Get("x-amz-tagging"),
 		StorageClass:       h.Get("x-amz-storage-class"),
+		ACL:                aclHeaders(h),
 	}
 	for name, values := range h {
 		if len(name) > len(metaPrefix) && strings.EqualFold(name[:len(metaPrefix)], metaPrefix) {

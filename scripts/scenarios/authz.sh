@@ -2,7 +2,9 @@
 # Authorization with the stock AWS CLI and curl: a user needs identity
 # policies, bucket policies grant other accounts and anonymous readers (once
 # the bucket's Block Public Access settings allow it), an explicit deny
-# wins, and the owner's root can always remove the policy.
+# wins, and the owner's root can always remove the policy. Object ACLs:
+# another account's object needs its ACL to let the bucket owner in, and
+# public-read works once Block Public Access allows it.
 source "$(dirname "$0")/../lib/ferry.sh"
 
 start_ferry
@@ -58,6 +60,29 @@ step "an explicit deny binds even the owner's root, who may still remove the pol
 expect_error AccessDenied $A s3api put-object --bucket authz-data --key new --body "$WORK/obj"
 $A s3api delete-bucket-policy --bucket authz-data
 $A s3api put-object --bucket authz-data --key new --body "$WORK/obj" >/dev/null
+step "object ACLs: b's object in a's ObjectWriter bucket is b's until b grants bucket-owner-full-control"
+$A s3api create-bucket --bucket authz-acl --object-ownership ObjectWriter >/dev/null
+cat >"$WORK/writers.json" <<JSON
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::$ACCT_B:root"},"Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::authz-acl/*"}]}
+JSON
+$A s3api put-bucket-policy --bucket authz-acl --policy "file://$WORK/writers.json"
+$B s3api put-object --bucket authz-acl --key theirs --body "$WORK/obj" >/dev/null
+expect_error AccessDenied $A s3api get-object --bucket authz-acl --key theirs "$WORK/out"
+expect_eq "$($B s3api get-object-acl --bucket authz-acl --key theirs --query 'Grants[0].Permission' --output text)" "FULL_CONTROL" "the writer's default ACL"
+$B s3api put-object-acl --bucket authz-acl --key theirs --acl bucket-owner-full-control
+expect_eq "$($A s3api get-object-acl --bucket authz-acl --key theirs --query 'length(Grants)' --output text)" "2" "bucket-owner-full-control adds the bucket owner"
+$A s3api get-object --bucket authz-acl --key theirs "$WORK/out" >/dev/null
+expect_eq "$(cat "$WORK/out")" "hello" "the bucket owner reads once granted"
+expect_error AccessControlListNotSupported $A s3api put-object-acl --bucket authz-data --key k --acl public-read
+
+step "a public-read ACL is refused under BlockPublicAcls, then lets anonymous readers in"
+$A s3api put-object --bucket authz-acl --key mine --body "$WORK/obj" >/dev/null
+expect_error AccessDenied $A s3api put-object-acl --bucket authz-acl --key mine --acl public-read
+$A s3api delete-public-access-block --bucket authz-acl
+$A s3api put-object-acl --bucket authz-acl --key mine --acl public-read
+expect_eq "$($A s3api get-object-acl --bucket authz-acl --key mine --query 'Grants[1].Grantee.URI' --output text)" "http://acs.amazonaws.com/groups/global/AllUsers" "public-read grant"
+expect_eq "$(curl -s "$ENDPOINT/authz-acl/mine")" "hello" "anonymous GET through public-read"
+
 step "the operator sees why requests were denied"
 "$FERRY_BIN" decisions --data-dir "$DATA" -n 50 >"$WORK/decisions"
 grep -q "DENY (explicit) s3:PutObject on arn:aws:s3:::authz-data/new for arn:aws:iam::$ACCT_A:root" "$WORK/decisions" \
