@@ -125,6 +125,16 @@ badtoken() { AWS_ACCESS_KEY_ID=$SAK AWS_SECRET_ACCESS_KEY=$SSK AWS_SESSION_TOKEN
 expect_error InvalidClientTokenId badtoken sts get-caller-identity
 expect_error InvalidToken badtoken s3api list-buckets
 
+step "the session reads b's bucket only through b's bucket policy"
+$B s3api create-bucket --bucket b-reports --region us-west-2 --create-bucket-configuration LocationConstraint=us-west-2 >/dev/null
+echo "b's report" >"$WORK/report"
+$B s3api put-object --bucket b-reports --region us-west-2 --key q3.txt --body "$WORK/report" >/dev/null
+expect_error AccessDenied session s3api get-object --bucket b-reports --region us-west-2 --key q3.txt "$WORK/denied"
+$B s3api put-bucket-policy --bucket b-reports --region us-west-2 --policy '{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Principal":{"AWS":"'"$ROLE_ARN"'"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b-reports/*"}]}'
+session s3api get-object --bucket b-reports --region us-west-2 --key q3.txt "$WORK/report.back" >/dev/null
+expect_eq "$(cat "$WORK/report.back")" "b's report" "cross-account read through the bucket policy"
+
 step "sessions survive a restart"
 stop_ferry
 start_ferry
