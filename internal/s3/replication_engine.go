@@ -232,27 +232,27 @@ func (s *Service) WriteReplica(ctx context.Context, session aws.Principal, bucke
 
 // PutReplicaTags replaces the tags of a replica version.
 func (s *Service) PutReplicaTags(_ context.Context, bucket, key, versionID string, tags []replication.Tag) error {
-	seq, ok := ParseVersionID(versionID)
-	if !ok {
-		return aws.ErrNoSuchVersion(key, versionID)
-	}
-	unlock := s.lock(bucket, key)
-	defer unlock()
-	v, err := s.versionAt(bucket, key, versionID, seq)
-	if err != nil {
-		return err
-	}
-	v.Tags = nil
-	for _, t := range tags {
-		v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
-	}
-	batch := s.store.NewBatch()
-	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
-	return commit(batch)
+	return s.updateReplica(bucket, key, versionID, func(v *Version) {
+		v.Tags = nil
+		for _, t := range tags {
+			v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
+		}
+	})
 }
 
 // PutReplicaACL replaces the ACL of a replica version.
 func (s *Service) PutReplicaACL(_ context.Context, bucket, key, versionID string, acl []replication.ACLGrant) error {
+	return s.updateReplica(bucket, key, versionID, func(v *Version) {
+		v.ACL = nil
+		for _, g := range acl {
+			v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
+		}
+	})
+}
+
+// updateReplica changes one replica version's record under the key's lock;
+// NoSuchVersion when it is gone.
+func (s *Service) updateReplica(bucket, key, versionID string, change func(*Version)) error {
 	seq, ok := ParseVersionID(versionID)
 	if !ok {
 		return aws.ErrNoSuchVersion(key, versionID)
@@ -263,10 +263,7 @@ func (s *Service) PutReplicaACL(_ context.Context, bucket, key, versionID string
 	if err != nil {
 		return err
 	}
-	v.ACL = nil
-	for _, g := range acl {
-		v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
-	}
+	change(v)
 	batch := s.store.NewBatch()
 	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
 	return commit(batch)
