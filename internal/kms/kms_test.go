@@ -299,7 +299,7 @@ func TestRotation(t *testing.T) {
 	if v := version(encrypt()); v != 1 {
 		t.Fatalf("first version %d", v)
 	}
-	if v, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil || v != 2 {
+	if _, v, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil || v != 2 {
 		t.Fatalf("RotateKeyOnDemand = %d, %v", v, err)
 	}
 	if v := version(encrypt()); v != 2 {
@@ -332,7 +332,7 @@ func TestRotation(t *testing.T) {
 	if v := version(encrypt()); v != 5 {
 		t.Fatalf("rotated while disabled: version %d", v)
 	}
-	rot, err := f.svc.ListKeyRotations(ctx, alice, region, k.ID)
+	_, rot, err := f.svc.ListKeyRotations(ctx, alice, region, k.ID)
 	if err != nil || len(rot) != 4 || rot[0].Rotation != "ON_DEMAND" || rot[1].Rotation != "AUTOMATIC" {
 		t.Fatalf("ListKeyRotations = %+v, %v", rot, err)
 	}
@@ -350,15 +350,15 @@ func TestRotateOnDemandLimitAndState(t *testing.T) {
 	f := newFixture(t)
 	k := f.key(t, alice)
 	for range MaxOnDemandRotations {
-		if _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil {
+		if _, _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID)
+	_, _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID)
 	wantCode(t, err, "LimitExceededException")
 	k2 := f.key(t, alice)
 	f.svc.DisableKey(ctx, alice, region, k2.ID)
-	_, err = f.svc.RotateKeyOnDemand(ctx, alice, region, k2.ID)
+	_, _, err = f.svc.RotateKeyOnDemand(ctx, alice, region, k2.ID)
 	wantCode(t, err, "DisabledException")
 }
 
@@ -630,7 +630,7 @@ func TestConcurrentUseAndRotation(t *testing.T) {
 		go func() {
 			for i := range 50 {
 				if g == 0 && i%10 == 0 {
-					if _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil {
+					if _, _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, k.ID); err != nil {
 						done <- err
 						return
 					}

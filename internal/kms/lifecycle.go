@@ -136,6 +136,8 @@ func (s *Service) DisableKeyRotation(ctx context.Context, p aws.Principal, regio
 
 // RotationStatus is GetKeyRotationStatus's answer.
 type RotationStatus struct {
+	// KeyARN is the key asked about (a replica's, not its primary's).
+	KeyARN       string
 	Enabled      bool
 	PeriodDays   int
 	NextRotation time.Time
@@ -150,32 +152,32 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, p aws.Principal, reg
 	if err != nil {
 		return RotationStatus{}, err
 	}
+	arn := k.ARN
 	if k.KeyType() == MultiRegionReplica {
 		// Rotation is a shared property of multi-Region keys: the primary's.
 		if primary, err := s.readKey(k.Account, k.PrimaryRegion, k.ID); err == nil {
 			k = primary
 		}
 	}
-	return RotationStatus{Enabled: k.RotationEnabled, PeriodDays: k.RotationPeriodDays, NextRotation: k.NextRotation}, nil
+	return RotationStatus{KeyARN: arn, Enabled: k.RotationEnabled, PeriodDays: k.RotationPeriodDays, NextRotation: k.NextRotation}, nil
 }
 
 // ListKeyRotations lists the rotations of a key's material, oldest first:
 // every version but the original one, with its date and whether it came
 // from automatic or on-demand rotation.
-func (s *Service) ListKeyRotations(ctx context.Context, p aws.Principal, region, keyRef string) ([]MaterialVersion, error) {
+func (s *Service) ListKeyRotations(ctx context.Context, p aws.Principal, region, keyRef string) (keyID string, rotations []MaterialVersion, err error) {
 	k, err := s.keyFor(ctx, p, region, keyRef, ActionListKeyRotations)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return k.Versions[1:], nil
+	return k.ID, k.Versions[1:], nil
 }
 
 // RotateKeyOnDemand adds a new material version now; new encryptions use it
 // and old ciphertexts still decrypt with their own version. It returns the
-// new version number.
-func (s *Service) RotateKeyOnDemand(ctx context.Context, p aws.Principal, region, keyRef string) (uint32, error) {
-	var version uint32
-	err := s.mutateWith(ctx, p, region, keyRef, ActionRotateKeyOnDemand, func(b meta.Batch, k *Key) error {
+// key's id and the new version number.
+func (s *Service) RotateKeyOnDemand(ctx context.Context, p aws.Principal, region, keyRef string) (keyID string, version uint32, err error) {
+	err = s.mutateWith(ctx, p, region, keyRef, ActionRotateKeyOnDemand, func(b meta.Batch, k *Key) error {
 		if err := usable(k); err != nil {
 			return err
 		}
@@ -192,10 +194,10 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, p aws.Principal, region
 		if err := s.addMaterial(b, k, "ON_DEMAND"); err != nil {
 			return err
 		}
-		version = k.Current()
+		keyID, version = k.ID, k.Current()
 		return nil
 	})
-	return version, err
+	return keyID, version, err
 }
 
 // mutateWith is mutate for changes that write rows besides the key record.

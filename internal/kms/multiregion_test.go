@@ -63,7 +63,7 @@ func TestReplicateKey(t *testing.T) {
 		t.Fatalf("decrypt in the replica's region: %v %+v", err, dec)
 	}
 	// A rotation of the primary reaches the replica.
-	if _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, primary.ID); err != nil {
+	if _, _, err := f.svc.RotateKeyOnDemand(ctx, alice, region, primary.ID); err != nil {
 		t.Fatal(err)
 	}
 	enc2, err := f.svc.Encrypt(ctx, alice, region, primary.ID, []byte("rotated"), nil)
@@ -80,7 +80,7 @@ func TestReplicateKey(t *testing.T) {
 	if dec, err := f.svc.Decrypt(ctx, alice, region, back.CiphertextBlob, nil, ""); err != nil || string(dec.Plaintext) != "back" {
 		t.Fatalf("primary decrypting the replica's ciphertext: %v", err)
 	}
-	_, err = f.svc.RotateKeyOnDemand(ctx, alice, "us-west-2", primary.ID)
+	_, _, err = f.svc.RotateKeyOnDemand(ctx, alice, "us-west-2", primary.ID)
 	wantCode(t, err, "UnsupportedOperationException")
 	wantCode(t, f.svc.EnableKeyRotation(ctx, alice, "us-west-2", primary.ID, 0), "UnsupportedOperationException")
 	if err := f.svc.EnableKeyRotation(ctx, alice, region, primary.ID, 180); err != nil {

@@ -101,10 +101,6 @@ func getKeyRotationStatus(c *call, in *sdk.GetKeyRotationStatusInput) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	k, err := c.kms.DescribeKey(c.ctx, c.p, c.region, ref)
-	if err != nil {
-		return nil, err
-	}
 	st, err := c.kms.GetKeyRotationStatus(c.ctx, c.p, c.region, ref)
 	if err != nil {
 		return nil, err
@@ -115,7 +111,7 @@ func getKeyRotationStatus(c *call, in *sdk.GetKeyRotationStatusInput) (any, erro
 		RotationPeriodInDays      int    `json:"RotationPeriodInDays,omitempty"`
 		NextRotationDate          *epoch `json:"NextRotationDate,omitempty"`
 		OnDemandRotationStartDate *epoch `json:"OnDemandRotationStartDate,omitempty"`
-	}{KeyRotationEnabled: st.Enabled, KeyID: k.ARN, OnDemandRotationStartDate: epochPtr(st.OnDemandRotationStart)}
+	}{KeyRotationEnabled: st.Enabled, KeyID: st.KeyARN, OnDemandRotationStartDate: epochPtr(st.OnDemandRotationStart)}
 	if st.Enabled {
 		out.RotationPeriodInDays, out.NextRotationDate = st.PeriodDays, epochPtr(st.NextRotation)
 	}
@@ -127,14 +123,11 @@ func rotateKeyOnDemand(c *call, in *sdk.RotateKeyOnDemandInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.kms.RotateKeyOnDemand(c.ctx, c.p, c.region, ref); err != nil {
-		return nil, err
-	}
-	k, err := c.kms.DescribeKey(c.ctx, c.p, c.region, ref)
+	id, _, err := c.kms.RotateKeyOnDemand(c.ctx, c.p, c.region, ref)
 	if err != nil {
 		return nil, err
 	}
-	return keyIDOutput{k.ID}, nil
+	return keyIDOutput{id}, nil
 }
 
 type rotation struct {
@@ -148,11 +141,7 @@ func listKeyRotations(c *call, in *sdk.ListKeyRotationsInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := c.kms.DescribeKey(c.ctx, c.p, c.region, ref)
-	if err != nil {
-		return nil, err
-	}
-	versions, err := c.kms.ListKeyRotations(c.ctx, c.p, c.region, ref)
+	id, versions, err := c.kms.ListKeyRotations(c.ctx, c.p, c.region, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +151,7 @@ func listKeyRotations(c *call, in *sdk.ListKeyRotationsInput) (any, error) {
 		if typ == "" {
 			typ = "AUTOMATIC"
 		}
-		rots = append(rots, rotation{k.ID, epoch(v.Created), typ})
+		rots = append(rots, rotation{id, epoch(v.Created), typ})
 	}
 	items, pg, err := paginate(rots, in.Limit, in.Marker)
 	if err != nil {
