@@ -231,6 +231,13 @@ func (s *Service) GetKeyPolicy(ctx context.Context, p aws.Principal, region, key
 	return k.Policy, nil
 }
 
+// ListKeyPolicies checks that the key exists and p may list its policies
+// (kms:ListKeyPolicies); a key has one policy, named "default".
+func (s *Service) ListKeyPolicies(ctx context.Context, p aws.Principal, region, keyRef string) error {
+	_, err := s.keyFor(ctx, p, region, keyRef, ActionListKeyPolicies)
+	return err
+}
+
 // PutKeyPolicy replaces a key's policy with a valid document whose
 // principals exist and which, unless bypassLockout, still lets p change it.
 func (s *Service) PutKeyPolicy(ctx context.Context, p aws.Principal, region, keyRef, policy string, bypassLockout bool) error {

@@ -124,6 +124,7 @@ const (
 	ActionListAliases                     = "kms:ListAliases"
 	ActionGenerateRandom                  = "kms:GenerateRandom"
 	ActionListKeyRotations                = "kms:ListKeyRotations"
+	ActionListKeyPolicies                 = "kms:ListKeyPolicies"
 )
 
 // authorize is the one place that decides whether p may perform action on

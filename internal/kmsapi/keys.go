@@ -179,7 +179,7 @@ func listKeyPolicies(c *call, in *sdk.ListKeyPoliciesInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.kms.GetKeyPolicy(c.ctx, c.p, c.region, ref); err != nil {
+	if err := c.kms.ListKeyPolicies(c.ctx, c.p, c.region, ref); err != nil {
 		return nil, err
 	}
 	items, pg, err := paginate([]string{policyName}, in.Limit, in.Marker)
