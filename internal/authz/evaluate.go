@@ -39,14 +39,9 @@ func (a *Authorizer) EvaluateKMS(ctx context.Context, p aws.Principal, action st
 // trust policy lets nobody in: the decision is an implicit deny with the
 // role's required (absent) resource policy.
 func (a *Authorizer) EvaluateTrust(ctx context.Context, caller aws.Principal, role *iam.Role, action string, keys map[string][]string) (policy.Decision, error) {
-	req := Request{Principal: caller, Action: action, Resource: role.ARN, ResourceAccount: role.Account,
-		ResourceRequired: true, Keys: contextOf(keys)}
-	if role.TrustPolicy != "" {
-		trust, err := a.Parsed(role.TrustPolicy, policy.TrustPolicy, "trust policy of role "+role.Name)
-		if err != nil {
-			return policy.Decision{}, err
-		}
-		req.ResourcePolicy = trust
+	req, err := a.trustRequest(caller, role, action, keys)
+	if err != nil {
+		return policy.Decision{}, err
 	}
 	return a.decide(ctx, req)
 }

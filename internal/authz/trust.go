@@ -3,6 +3,8 @@ package authz
 import (
 	"context"
 
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/iam"
 	"github.com/ferrystore/ferry/internal/sts"
 	"github.com/ferrystore/ferry/policy"
 )
@@ -33,10 +35,6 @@ func (t trustSeam) AllowAssumeRole(ctx context.Context, req sts.TrustRequest) er
 	if role.TrustPolicy == "" {
 		return sts.ErrAssumeDenied(req.Caller, role.ARN)
 	}
-	trust, err := t.a.Parsed(role.TrustPolicy, policy.TrustPolicy, "trust policy of role "+role.Name)
-	if err != nil { // stored documents were validated; an unreadable one lets nobody in
-		return sts.ErrAssumeDenied(req.Caller, role.ARN)
-	}
 	actions := []string{req.Action}
 	if _, ok := req.Context["aws:TagKeys"]; ok {
 		actions = append(actions, "sts:TagSession")
@@ -47,11 +45,29 @@ func (t trustSeam) AllowAssumeRole(ctx context.Context, req sts.TrustRequest) er
 	for _, action := range actions {
 		// Each decision gets its own context: Authorize extends it and the
 		// recent-decision ring keeps it.
-		_, err := t.a.Authorize(ctx, Request{Principal: req.Caller, Action: action, Resource: role.ARN,
-			ResourceAccount: role.Account, ResourcePolicy: trust, ResourceRequired: true, Keys: contextOf(req.Context)})
-		if err != nil {
+		r, err := t.a.trustRequest(req.Caller, role, action, req.Context)
+		if err != nil { // stored documents were validated; an unreadable one lets nobody in
+			return sts.ErrAssumeDenied(req.Caller, role.ARN)
+		}
+		if _, err := t.a.Authorize(ctx, r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// trustRequest is the question "may caller do action on role?" with the
+// role's trust policy as the required resource policy (absent when the
+// role has none).
+func (a *Authorizer) trustRequest(caller aws.Principal, role *iam.Role, action string, keys map[string][]string) (Request, error) {
+	req := Request{Principal: caller, Action: action, Resource: role.ARN, ResourceAccount: role.Account,
+		ResourceRequired: true, Keys: contextOf(keys)}
+	if role.TrustPolicy != "" {
+		trust, err := a.Parsed(role.TrustPolicy, policy.TrustPolicy, "trust policy of role "+role.Name)
+		if err != nil {
+			return req, err
+		}
+		req.ResourcePolicy = trust
+	}
+	return req, nil
 }
