@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/ferrystore/ferry/internal/world"
 )
@@ -21,40 +21,20 @@ import (
 // <dataDir>/aws/credentials, the file a Ferry server writes.
 func LoadProfiles(dataDir string) (a, b Credentials, err error) {
 	path := filepath.Join(dataDir, "aws", "credentials")
-	f, err := os.Open(path)
-	if err != nil {
-		return a, b, fmt.Errorf("read credentials: %w", err)
-	}
-	defer f.Close()
-	profiles := map[string]*Credentials{}
-	var cur *Credentials
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			cur = &Credentials{}
-			profiles[strings.TrimSpace(line[1:len(line)-1])] = cur
-			continue
+	load := func(name string) (Credentials, error) {
+		cfg, err := config.LoadSharedConfigProfile(context.Background(), world.ProfileName(name), func(o *config.LoadSharedConfigOptions) {
+			o.CredentialsFiles, o.ConfigFiles = []string{path}, []string{}
+		})
+		if err != nil || cfg.Credentials.AccessKeyID == "" {
+			return Credentials{}, fmt.Errorf("%s lacks profiles ferry-a and ferry-b: %v", path, err)
 		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || cur == nil {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			cur.AccessKeyID = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			cur.SecretAccessKey = strings.TrimSpace(v)
-		}
+		return Credentials{AccessKeyID: cfg.Credentials.AccessKeyID, SecretAccessKey: cfg.Credentials.SecretAccessKey}, nil
 	}
-	if err := sc.Err(); err != nil {
-		return a, b, fmt.Errorf("read %s: %w", path, err)
+	if a, err = load("a"); err != nil {
+		return a, b, err
 	}
-	pa, pb := profiles[world.ProfileName("a")], profiles[world.ProfileName("b")]
-	if pa == nil || pb == nil || pa.AccessKeyID == "" || pb.AccessKeyID == "" {
-		return a, b, fmt.Errorf("%s lacks profiles ferry-a and ferry-b", path)
-	}
-	return *pa, *pb, nil
+	b, err = load("b")
+	return a, b, err
 }
 
 // Reachable reports whether a Ferry server answers /_ferry/health at endpoint.
