@@ -140,7 +140,6 @@ func (s *Service) transition(j *Job, from string, fn func(*Job)) error {
 		return nil
 	}
 	if err == nil {
-		s.forget(j.ID) // a stage is done: the next one assumes the role afresh
 		s.Wake()
 	}
 	return err
@@ -166,40 +165,10 @@ func (j *Job) stopClock(now time.Time) {
 	}
 }
 
-// sessionReuse is how long a job keeps using one role session (STS
-// issues them for an hour) before assuming the role again.
-const sessionReuse = 15 * time.Minute
-
-type cachedSession struct {
-	p  aws.Principal
-	at time.Time
-}
-
-// session assumes the job's role as batchoperations.s3.amazonaws.com, or
-// reuses the job's session of the last sessionReuse.
+// session assumes the job's role as batchoperations.s3.amazonaws.com (the
+// Assumer reuses a live session until IAM changes).
 func (s *Service) session(ctx context.Context, j *Job) (aws.Principal, error) {
-	now := s.cfg.Clock.Now()
-	s.mu.Lock()
-	c, ok := s.sessions[j.ID]
-	s.mu.Unlock()
-	if ok && now.Sub(c.at) < sessionReuse && now.Sub(c.at) >= 0 {
-		return c.p, nil
-	}
-	p, err := s.cfg.Assumer(ctx, j.RoleArn, string(j.Account), j.ARN())
-	if err != nil {
-		return p, err
-	}
-	s.mu.Lock()
-	s.sessions[j.ID] = cachedSession{p: p, at: now}
-	s.mu.Unlock()
-	return p, nil
-}
-
-// forget drops a finished job's session.
-func (s *Service) forget(id string) {
-	s.mu.Lock()
-	delete(s.sessions, id)
-	s.mu.Unlock()
+	return s.cfg.Assumer(ctx, j.RoleArn, string(j.Account), j.ARN())
 }
 
 // prepare assumes the role, reads or generates the manifest, writes one

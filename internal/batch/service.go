@@ -55,8 +55,9 @@ type Objects interface {
 	Decide(ctx context.Context, p aws.Principal, action, resourceARN string, keys map[string][]string) (policy.Decision, error)
 }
 
-// Assumer assumes a job's role as ServicePrincipal (trust policy
-// evaluated with aws:SourceAccount and aws:SourceArn).
+// Assumer assumes a job's role as ServicePrincipal, the trust policy
+// evaluated with aws:SourceAccount and aws:SourceArn. It may reuse a live
+// session as long as IAM has not changed since.
 type Assumer func(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error)
 
 // Authorizer decides the callers' requests; *authz.Authorizer implements it.
@@ -87,10 +88,9 @@ type Config struct {
 
 // Service runs Batch Replication jobs and answers the S3 Control job API.
 type Service struct {
-	cfg      Config
-	mu       sync.Mutex // job records' read-modify-write, sessions
-	wake     chan struct{}
-	sessions map[string]cachedSession // by job id
+	cfg  Config
+	mu   sync.Mutex // job records' read-modify-write
+	wake chan struct{}
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -114,7 +114,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{cfg: cfg, wake: make(chan struct{}, 1), sessions: map[string]cachedSession{}}
+	return &Service{cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
 // Wake makes the runner look at the jobs now.

@@ -42,7 +42,7 @@ func (w *World) openReplication() {
 	}
 	w.Replication = replication.New(replication.Config{
 		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3,
-		Assumer: &serviceAssumer{sts: w.STS, iam: w.IAM, clock: w.Config.Clock}, Authorizer: authorizer,
+		Assumer: &serviceAssumer{service: "s3.amazonaws.com", sts: w.STS, iam: w.IAM, clock: w.Config.Clock}, Authorizer: authorizer,
 		Workers: rc.Workers, PollInterval: rc.PollInterval, Lease: rc.Lease,
 		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
 	})
@@ -54,16 +54,20 @@ func (w *World) openReplication() {
 	}
 }
 
-// serviceAssumer assumes replication roles as the service principal
-// s3.amazonaws.com, with aws:SourceAccount and aws:SourceArn (§8.5). Like
+// serviceAssumer assumes roles as an AWS service principal (S3 for
+// replication, S3 Batch Operations for jobs), with aws:SourceAccount and
+// aws:SourceArn (§8.5). Like
 // S3, it keeps a role session and reuses it until shortly before it
 // expires — but only while IAM is unchanged: any IAM write (a trust
 // policy edited, a role deleted) makes the next task assume the role
 // again, so a fixed or broken set-up takes effect at once.
 type serviceAssumer struct {
-	sts   *sts.Service
-	iam   *iam.Service
-	clock aws.Clock
+	// service is the principal that assumes: "s3.amazonaws.com" for
+	// replication, batch.ServicePrincipal for Batch Replication jobs.
+	service string
+	sts     *sts.Service
+	iam     *iam.Service
+	clock   aws.Clock
 
 	mu       sync.Mutex
 	sessions map[[3]string]cachedSession
@@ -88,7 +92,7 @@ func (a *serviceAssumer) AssumeRole(ctx context.Context, roleARN, sourceAccount,
 	if ok && c.generation == gen && c.expiration.Sub(a.clock.Now()) > sessionMargin {
 		return c.principal, nil
 	}
-	sess, err := a.sts.AssumeRoleAsService(ctx, "s3.amazonaws.com", roleARN, sourceAccount, sourceARN)
+	sess, err := a.sts.AssumeRoleAsService(ctx, a.service, roleARN, sourceAccount, sourceARN)
 	if err != nil {
 		return aws.Principal{}, err
 	}
@@ -110,13 +114,7 @@ func (w *World) openBatch() {
 	w.Batch = batch.New(batch.Config{
 		Store: w.Store, Clock: w.Config.Clock, Objects: w.S3, Authz: w.Authz, Regions: w.Config.Regions,
 		PollInterval: rc.PollInterval, Logger: w.Config.Logger,
-		Assumer: func(ctx context.Context, roleARN, sourceAccount, sourceARN string) (aws.Principal, error) {
-			sess, err := w.STS.AssumeRoleAsService(ctx, batch.ServicePrincipal, roleARN, sourceAccount, sourceARN)
-			if err != nil {
-				return aws.Principal{}, err
-			}
-			return sess.Principal, nil
-		},
+		Assumer: (&serviceAssumer{service: batch.ServicePrincipal, sts: w.STS, iam: w.IAM, clock: w.Config.Clock}).AssumeRole,
 	})
 	w.Replication.SetSettleHook(w.Batch.Settled)
 	w.HTTP.S3Control = &s3controlapi.API{Batch: w.Batch, Log: w.Config.Logger}
