@@ -61,6 +61,17 @@ func (d *Doctor) Explain(ctx context.Context, viewer aws.Principal, bucket, key,
 			return nil, err
 		}
 	}
+	if viewer.Type != aws.PrincipalAdmin {
+		// What the engine recorded about a version is the version's
+		// metadata: the viewer must be allowed to read it.
+		action := "s3:GetObject"
+		if versionID != "" {
+			action = "s3:GetObjectVersion"
+		}
+		if _, err := d.S3.Decide(ctx, viewer, action, objectARN(bucket, key), nil); err != nil {
+			return nil, err
+		}
+	}
 	v, err := d.S3.ReadReplicationVersion(ctx, bucket, key, versionID)
 	if err != nil {
 		return nil, err
