@@ -248,17 +248,21 @@ func (d Decision) MissingStatements() []string {
 // MissingStatement returns a minimal statement (indented JSON) that would
 // allow req on the given side: Effect Allow, the action, the resource, and
 // for the resource side the principal (the role ARN for a role session, so
-// the grant survives new sessions).
+// the grant survives new sessions). A role's resource-based policy is its
+// trust policy, whose statements name no Resource.
 func MissingStatement(req Request, side Side) string {
 	type stmt struct {
 		Sid       string `json:"Sid"`
 		Effect    Effect `json:"Effect"`
 		Principal any    `json:"Principal,omitempty"`
 		Action    string `json:"Action"`
-		Resource  string `json:"Resource"`
+		Resource  string `json:"Resource,omitempty"`
 	}
 	s := stmt{Sid: sidFor(req.Action), Effect: Allow, Action: req.Action, Resource: req.Resource}
-	if s.Resource == "" {
+	switch {
+	case side == SideResource && isRoleARN(req.Resource):
+		s.Resource = ""
+	case s.Resource == "":
 		s.Resource = "*"
 	}
 	if side == SideResource {
@@ -311,4 +315,9 @@ func accountText(a string) string {
 		return "no account"
 	}
 	return a
+}
+
+// isRoleARN reports whether arn names an IAM role.
+func isRoleARN(arn string) bool {
+	return strings.HasPrefix(arn, "arn:aws:iam::") && strings.Contains(arn, ":role/")
 }

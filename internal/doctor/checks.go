@@ -76,11 +76,6 @@ func (r *run) checkAssumeRole() Check {
 	c.Title = "role " + r.role.Name + " trusts s3.amazonaws.com (sts:AssumeRole)"
 	d, err := r.d.Authz.EvaluateTrust(r.ctx, sts.ServiceCaller(replicationService), r.role, "sts:AssumeRole", r.trustKeys)
 	r.judge(&c, d, err, view{identity: true, resource: r.seesRole(), what: "the trust policy of role " + r.role.Name})
-	for i := range c.Fixes {
-		if c.Fixes[i].Statement != "" {
-			c.Fixes[i].Statement = trustStatement // a trust policy names no Resource
-		}
-	}
 	return c
 }
 
