@@ -83,24 +83,7 @@ func isHex(s string) bool {
 // named by key ARN or alias ARN. "alias/aws/s3" in the caller's account
 // creates the AWS managed key on first use.
 func (s *Service) resolve(p aws.Principal, region, ref string) (*Key, error) {
-	r, err := ParseKeyRef(ref, region)
-	if err != nil {
-		return nil, err
-	}
-	if r.Account == "" {
-		r.Account = p.Account
-	}
-	if r.KeyID != "" {
-		return s.loadKey(r.Account, r.Region, r.KeyID)
-	}
-	a, err := s.readAlias(r.Account, r.Region, r.Alias)
-	if aws.IsCode(err, "NotFoundException") && r.Alias == ManagedS3Alias && r.Account == p.Account {
-		return s.managedKey(r.Account, r.Region, r.Alias)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return s.loadKey(r.Account, r.Region, a.TargetKeyID)
+	return s.find(p.Account, region, ref, true)
 }
 
 // Find returns the key a reference names, in any state, as a caller of
@@ -108,6 +91,12 @@ func (s *Service) resolve(p aws.Principal, region, ref string) (*Key, error) {
 // creating the AWS managed key: for diagnostics, which must change nothing.
 // Errors are KMS's (NotFoundException, "Invalid arn REGION", …).
 func (s *Service) Find(account aws.AccountID, region, ref string) (*Key, error) {
+	return s.find(account, region, ref, false)
+}
+
+// find resolves ref for a caller of account; createManaged lets
+// "alias/aws/s3" of that account create the AWS managed key.
+func (s *Service) find(account aws.AccountID, region, ref string, createManaged bool) (*Key, error) {
 	r, err := ParseKeyRef(ref, region)
 	if err != nil {
 		return nil, err
@@ -119,6 +108,9 @@ func (s *Service) Find(account aws.AccountID, region, ref string) (*Key, error) 
 		return s.loadKey(r.Account, r.Region, r.KeyID)
 	}
 	a, err := s.readAlias(r.Account, r.Region, r.Alias)
+	if createManaged && aws.IsCode(err, "NotFoundException") && r.Alias == ManagedS3Alias && r.Account == account {
+		return s.managedKey(r.Account, r.Region, r.Alias)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/doctor"
 	"github.com/ferrystore/ferry/internal/httpd"
+	"github.com/ferrystore/ferry/internal/replication"
 )
 
 // diagnoseAPI serves the diagnostics as JSON to any signed caller, who sees
@@ -68,7 +69,7 @@ func (a *diagnoseAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // every destination COMPLETED, or no replication at all.
 func explained(ex *doctor.Explanation) bool {
 	for _, d := range ex.Destinations {
-		if d.Status != "COMPLETED" {
+		if d.Status != string(replication.StatusCompleted) {
 			return false
 		}
 	}
