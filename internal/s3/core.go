@@ -289,6 +289,22 @@ func (s *Service) versionAt(bucket, key, versionID string, seq uint64) (*Version
 	return &v, nil
 }
 
+// bucketVersion is getVersion for a caller that holds the bucket's record.
+// In a bucket whose versioning was never enabled every version is the null
+// version and a key has at most one, so its current version is found with
+// two point reads through the null index (bloom-filtered) instead of a seek
+// into every level of the LSM tree.
+func (s *Service) bucketVersion(b *Bucket, key, versionID string) (*Version, error) {
+	if versionID != "" || b.Versioning != "" {
+		return s.getVersion(b.Name, key, versionID)
+	}
+	v, err := s.getVersion(b.Name, key, nullVersionID)
+	if aws.IsCode(err, "NoSuchVersion") {
+		return nil, aws.ErrNoSuchKey(key)
+	}
+	return v, err
+}
+
 // latest returns the key's current version (possibly a delete marker) or NoSuchKey.
 func (s *Service) latest(bucket, key string) (*Version, error) {
 	prefix := keyVersionPrefix(bucket, key)

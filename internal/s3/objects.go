@@ -280,7 +280,7 @@ func methodOf(head bool) string {
 // markers into S3's answers: 404 NoSuchKey for a current marker, 405 for a
 // marker named by version id, both with x-amz-delete-marker.
 func (s *Service) readableVersion(b *Bucket, key, versionID, method string) (*Version, error) {
-	v, err := s.getVersion(b.Name, key, versionID)
+	v, err := s.bucketVersion(b, key, versionID)
 	if err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func (s *Service) deleteObject(b *Bucket, p aws.Principal, key, versionID string
 // deleteVersion permanently removes one version; an unknown one is success.
 func (s *Service) deleteVersion(b *Bucket, key, versionID string) (DeleteObjectOutput, error) {
 	out := DeleteObjectOutput{VersionID: versionID}
-	v, err := s.getVersion(b.Name, key, versionID)
+	v, err := s.bucketVersion(b, key, versionID)
 	if aws.IsCode(err, "NoSuchVersion") {
 		return out, nil
 	}

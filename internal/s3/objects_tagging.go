@@ -10,7 +10,7 @@ import (
 // taggedVersion finds the version a tagging or attributes call addresses:
 // a current delete marker is NoSuchKey, one named by id MethodNotAllowed.
 func (s *Service) taggedVersion(b *Bucket, key, versionID, method string) (*Version, error) {
-	v, err := s.getVersion(b.Name, key, versionID)
+	v, err := s.bucketVersion(b, key, versionID)
 	if err != nil {
 		return nil, err
 	}
