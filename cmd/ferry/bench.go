@@ -65,6 +65,7 @@ API and benchmarks as that account; with --endpoint, --access-key and
 				Client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency * 2}},
 				Progress: func(r bench.Result) { fmt.Fprintln(out, r) },
 			}
+			cfg.ServerCPU = bench.ProcessCPU(cfg.Client, endpoint)
 			var base []bench.Result
 			if baseline {
 				if base, err = runBaseline(ctx, cfg, out); err != nil {
@@ -150,7 +151,7 @@ func runBaseline(ctx context.Context, cfg bench.Config, out io.Writer) ([]bench.
 		return nil, fmt.Errorf("baseline server: %w", err)
 	}
 	defer n.Close()
-	cfg.Endpoint = n.URL
+	cfg.Endpoint, cfg.ServerCPU = n.URL, nil
 	cfg.Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}}
 	fmt.Fprintf(out, "baseline: no-op HTTP server %s, %d clients, %s per phase\n", n.URL, cfg.Concurrency, cfg.Duration)
 	return bench.Run(ctx, cfg)

@@ -38,6 +38,10 @@ type Config struct {
 	Client  *http.Client
 	// Progress, if set, receives a line as each phase finishes.
 	Progress func(Result)
+	// ServerCPU, if set, reads the server's CPU time so far; each phase
+	// then reports the server's CPU time per operation, a figure that
+	// stays comparable on a machine whose other load comes and goes.
+	ServerCPU func(ctx context.Context) (time.Duration, error)
 }
 
 // Result is one phase's figures.
@@ -50,6 +54,16 @@ type Result struct {
 	Elapsed     time.Duration
 	Latencies   []time.Duration // sorted
 	FirstError  error
+	// ServerCPU is the server's CPU time during the phase (0: unknown).
+	ServerCPU time.Duration
+}
+
+// CPUPerOp is the server's CPU time per completed operation (0: unknown).
+func (r Result) CPUPerOp() time.Duration {
+	if r.Ops == 0 {
+		return 0
+	}
+	return r.ServerCPU / time.Duration(r.Ops)
 }
 
 // OpsPerSec is completed operations per second.
@@ -71,7 +85,14 @@ func (r Result) Percentile(p float64) time.Duration {
 func (r Result) String() string {
 	return fmt.Sprintf("%-4s %9s  c=%-3d %8d ops %9.1f ops/s %9.1f MiB/s  p50 %-9s p90 %-9s p99 %-9s errors %d",
 		r.Op, SizeName(r.Size), r.Concurrency, r.Ops, r.OpsPerSec(), r.MiBPerSec(),
-		round(r.Percentile(50)), round(r.Percentile(90)), round(r.Percentile(99)), r.Errors)
+		round(r.Percentile(50)), round(r.Percentile(90)), round(r.Percentile(99)), r.Errors) + r.cpuColumn()
+}
+
+func (r Result) cpuColumn() string {
+	if r.ServerCPU <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("  server CPU %s/op", round(r.CPUPerOp()))
 }
 
 func round(d time.Duration) time.Duration {
@@ -163,6 +184,7 @@ func (c Config) phase(ctx context.Context, name string, size int64, op func(work
 		perWorker = make([]int, c.Concurrency)
 		wg        sync.WaitGroup
 	)
+	cpu0 := c.serverCPU(ctx)
 	start := time.Now()
 	for w := 0; w < c.Concurrency; w++ {
 		wg.Add(1)
@@ -197,9 +219,56 @@ func (c Config) phase(ctx context.Context, name string, size int64, op func(work
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	var cpu time.Duration
+	if cpu0 > 0 {
+		if cpu1 := c.serverCPU(context.WithoutCancel(ctx)); cpu1 > cpu0 {
+			cpu = cpu1 - cpu0
+		}
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	return phaseResult{Result: Result{Op: name, Size: size, Concurrency: c.Concurrency, Ops: len(lat), Errors: errs,
-		Elapsed: elapsed, Latencies: lat, FirstError: firstErr}, perWorker: perWorker}
+		Elapsed: elapsed, Latencies: lat, FirstError: firstErr, ServerCPU: cpu}, perWorker: perWorker}
+}
+
+// serverCPU reads the server's CPU time, 0 when it cannot be read.
+func (c Config) serverCPU(ctx context.Context) time.Duration {
+	if c.ServerCPU == nil {
+		return 0
+	}
+	d, err := c.ServerCPU(ctx)
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// ProcessCPU reads a Ferry server's CPU time so far from its Prometheus
+// metrics (process_cpu_seconds_total at /_ferry/metrics).
+func ProcessCPU(client *http.Client, endpoint string) func(ctx context.Context) (time.Duration, error) {
+	return func(ctx context.Context) (time.Duration, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, MetricsURL(endpoint), nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, fmt.Errorf("read server metrics: %w", err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("read server metrics: %s", resp.Status)
+		}
+		families, err := parseMetrics(resp.Body)
+		if err != nil {
+			return 0, err
+		}
+		f := families["process_cpu_seconds_total"]
+		if f == nil || len(f.GetMetric()) == 0 {
+			return 0, errors.New("server reports no process_cpu_seconds_total")
+		}
+		secs := f.GetMetric()[0].GetCounter().GetValue()
+		return time.Duration(secs * float64(time.Second)), nil
+	}
 }
 
 // do sends one signed request and drains the response.

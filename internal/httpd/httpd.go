@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ferrystore/ferry/internal/authz"
@@ -100,7 +101,8 @@ func (s *Server) Init() {
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	}, []string{"service", "operation"})
 	s.inflight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "ferry_http_requests_in_flight", Help: "Requests being served."})
-	s.Registry.MustRegister(s.requests, s.latency, s.inflight)
+	s.Registry.MustRegister(s.requests, s.latency, s.inflight,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 }
 
 func (s *Server) idleTimeout() time.Duration {
