@@ -51,7 +51,7 @@ func (s *Service) CreateAlias(ctx context.Context, p aws.Principal, region, name
 	a := Alias{Name: name, ARN: AliasARN(region, p.Account, name), TargetKeyID: k.ID, Created: now, Updated: now}
 	b := s.store.NewBatch()
 	b.Set(aliasRow(p.Account, region, name), mustJSON(a))
-	return commit(b, "create alias")
+	return s.commit(b, "create alias")
 }
 
 // UpdateAlias points an existing alias at another key of the same account.
@@ -72,7 +72,7 @@ func (s *Service) UpdateAlias(ctx context.Context, p aws.Principal, region, name
 	a.TargetKeyID, a.Updated = k.ID, s.clock.Now().UTC()
 	b := s.store.NewBatch()
 	b.Set(aliasRow(p.Account, region, name), mustJSON(a))
-	return commit(b, "update alias")
+	return s.commit(b, "update alias")
 }
 
 // DeleteAlias removes an alias; the key is unaffected.
@@ -95,7 +95,7 @@ func (s *Service) DeleteAlias(ctx context.Context, p aws.Principal, region, name
 	}
 	b := s.store.NewBatch()
 	b.Delete(aliasRow(p.Account, region, name))
-	return commit(b, "delete alias")
+	return s.commit(b, "delete alias")
 }
 
 // ListAliases lists the caller's aliases in region, by name; with keyRef
@@ -204,7 +204,7 @@ func (s *Service) managedKey(account aws.AccountID, region, alias string) (*Key,
 	b.Set(keyRow(account, region, k.ID), mustJSON(k))
 	a := Alias{Name: alias, ARN: AliasARN(region, account, alias), TargetKeyID: k.ID, Created: k.Created, Updated: k.Created}
 	b.Set(aliasRow(account, region, alias), mustJSON(a))
-	if err := commit(b, "create managed key"); err != nil {
+	if err := s.commit(b, "create managed key"); err != nil {
 		return nil, err
 	}
 	return k, nil

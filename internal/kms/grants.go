@@ -318,7 +318,7 @@ func (s *Service) CreateGrant(ctx context.Context, p aws.Principal, region strin
 	g.ID, g.Created = hex.EncodeToString(id[:]), s.clock.Now().UTC()
 	b := s.store.NewBatch()
 	b.Set(grantRow(k.Account, k.Region, k.ID, g.ID), mustJSON(g))
-	return g, commit(b, "create grant")
+	return g, s.commit(b, "create grant")
 }
 
 // sameGrant compares what a client chose about two grants.
@@ -432,5 +432,5 @@ func (s *Service) readGrant(k *Key, grantID string) (Grant, error) {
 func (s *Service) deleteGrant(k *Key, grantID string) error {
 	b := s.store.NewBatch()
 	b.Delete(grantRow(k.Account, k.Region, k.ID, grantID))
-	return commit(b, "delete grant")
+	return s.commit(b, "delete grant")
 }

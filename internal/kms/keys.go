@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -157,7 +158,7 @@ func (s *Service) insertKey(k *Key) error {
 		return err
 	}
 	b.Set(keyRow(k.Account, k.Region, k.ID), mustJSON(k))
-	return commit(b, "create key")
+	return s.commit(b, "create key")
 }
 
 // newKeyID returns a key id in AWS's forms: a random (version 4) UUID, or
@@ -354,7 +355,7 @@ func (s *Service) mutate(ctx context.Context, p aws.Principal, region, keyRef, a
 	}
 	b := s.store.NewBatch()
 	b.Set(keyRow(k.Account, k.Region, k.ID), mustJSON(k))
-	return commit(b, "update key")
+	return s.commit(b, "update key")
 }
 
 // loadKey reads a key record. A key whose deletion date has passed is
@@ -384,7 +385,12 @@ func (s *Service) lockedKey(account aws.AccountID, region, id string) (*Key, err
 
 // readKey decodes a key record without any transition.
 func (s *Service) readKey(account aws.AccountID, region, id string) (*Key, error) {
-	raw, err := s.store.Get(keyRow(account, region, id))
+	row := keyRow(account, region, id)
+	cached, gen, ok := s.keys.Get(string(row))
+	if ok {
+		return cached.clone(), nil
+	}
+	raw, err := s.store.Get(row)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, aws.ErrKMSNotFound(KeyARN(region, account, id))
 	}
@@ -395,7 +401,17 @@ func (s *Service) readKey(account aws.AccountID, region, id string) (*Key, error
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, aws.ErrKMSInternal(fmt.Errorf("kms: decode key %s: %w", id, err))
 	}
+	s.keys.Put(string(row), k.clone(), gen)
 	return &k, nil
+}
+
+// clone returns a copy of k that shares nothing mutable with it.
+func (k *Key) clone() *Key {
+	c := *k
+	c.Replicas = slices.Clone(k.Replicas)
+	c.Versions = slices.Clone(k.Versions)
+	c.Tags = slices.Clone(k.Tags)
+	return &c
 }
 
 // scan calls fn for every row under prefix.

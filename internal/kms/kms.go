@@ -31,6 +31,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/keyring"
+	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
 )
 
@@ -54,6 +55,10 @@ type Service struct {
 	// materialCacheKey, so a hot key costs one metadata read per operation and no
 	// root-key decryption.
 	materials sync.Map // string → cipher.AEAD
+	// keys caches decoded key records by row. Any KMS commit clears it
+	// (writes are rare next to the reads of every SSE-KMS request), and
+	// callers get a copy of their own.
+	keys *memo.Table[string, *Key]
 }
 
 // Config holds what a Service needs.
@@ -82,7 +87,8 @@ func New(c Config) *Service {
 	if c.Clock == nil {
 		c.Clock = aws.SystemClock{}
 	}
-	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer, regions: c.Regions}
+	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer, regions: c.Regions,
+		keys: memo.New[string, *Key](4096)}
 }
 
 // SetAuthorizer hands every later decision to a (the world builds KMS
@@ -219,10 +225,13 @@ func grantPrefix(a aws.AccountID, region, keyID string) meta.Key {
 	return meta.NewKey('k').Bytes([]byte{'G'}).String(string(a)).String(region).String(keyID)
 }
 
-// commit commits a batch, mapping a storage failure to KMSInternalException.
-func commit(b meta.Batch, what string) error {
+// commit commits a batch, mapping a storage failure to KMSInternalException,
+// and drops the cached key records (the batch may have changed any).
+func (s *Service) commit(b meta.Batch, what string) error {
 	defer b.Close()
-	if err := b.Commit(); err != nil {
+	err := b.Commit()
+	s.keys.Clear()
+	if err != nil {
 		return aws.ErrKMSInternal(fmt.Errorf("kms: %s: %w", what, err))
 	}
 	return nil

@@ -656,3 +656,25 @@ func TestConcurrentUseAndRotation(t *testing.T) {
 		t.Fatalf("after 5 rotations, current version %d", got.Current())
 	}
 }
+
+// TestKeyCacheCopies checks that a caller changing the key record it got
+// changes nothing for the next caller (records are cached between commits).
+func TestKeyCacheCopies(t *testing.T) {
+	f := newFixture(t)
+	k := f.key(t, alice)
+	if err := f.svc.TagResource(ctx, alice, region, k.ID, []Tag{{Key: "team", Value: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.svc.DescribeKey(ctx, alice, region, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.State, first.Tags[0].Value, first.Versions = StateDisabled, "changed", nil
+	again, err := f.svc.DescribeKey(ctx, alice, region, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.State != StateEnabled || again.Tags[0].Value != "a" || again.Current() != 1 {
+		t.Fatalf("a caller's change leaked into the cached record: %+v", again)
+	}
+}

@@ -217,7 +217,7 @@ func (s *Service) mutateWith(ctx context.Context, p aws.Principal, region, keyRe
 		return err
 	}
 	b.Set(keyRow(k.Account, k.Region, k.ID), mustJSON(k))
-	return commit(b, "update key")
+	return s.commit(b, "update key")
 }
 
 // addMaterial appends a fresh material version to k and writes it, sealed
@@ -285,7 +285,7 @@ func (s *Service) transition(k *Key) (*Key, error) {
 			b.Close()
 			return nil, err
 		}
-		if err := commit(b, "delete key"); err != nil {
+		if err := s.commit(b, "delete key"); err != nil {
 			return nil, err
 		}
 		s.forgetMaterials(k)
@@ -300,7 +300,7 @@ func (s *Service) transition(k *Key) (*Key, error) {
 			k.NextRotation = k.NextRotation.Add(time.Duration(k.RotationPeriodDays) * day)
 		}
 		b.Set(keyRow(k.Account, k.Region, k.ID), mustJSON(k))
-		if err := commit(b, "rotate key"); err != nil {
+		if err := s.commit(b, "rotate key"); err != nil {
 			return nil, err
 		}
 		return k, nil

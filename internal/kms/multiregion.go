@@ -162,7 +162,7 @@ func (s *Service) ReplicateKey(ctx context.Context, p aws.Principal, region stri
 	}
 	b.Set(keyRow(r.Account, r.Region, r.ID), mustJSON(r))
 	b.Set(keyRow(k.Account, k.Region, k.ID), mustJSON(k))
-	if err := commit(b, "replicate key"); err != nil {
+	if err := s.commit(b, "replicate key"); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -219,7 +219,7 @@ func (s *Service) syncReplica(k *Key) (*Key, error) {
 	}
 	slices.SortFunc(k.Versions, func(a, b MaterialVersion) int { return int(a.Version) - int(b.Version) })
 	b.Set(keyRow(k.Account, k.Region, k.ID), mustJSON(k))
-	if err := commit(b, "sync replica key"); err != nil {
+	if err := s.commit(b, "sync replica key"); err != nil {
 		return nil, err
 	}
 	return k, nil
