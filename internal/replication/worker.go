@@ -30,7 +30,7 @@ const (
 func (e *Engine) process(ctx context.Context, owner string, t *Task) error {
 	t.Attempts++
 	t.LastAttempt = e.cfg.Clock.Now()
-	err := e.replicate(ctx, t)
+	err := e.replicate(WithReadScope(ctx), t)
 	if err == nil {
 		return e.settle(ctx, owner, t, StatusCompleted, nil)
 	}

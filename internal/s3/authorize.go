@@ -182,7 +182,7 @@ func (s *Service) decisionRequest(ctx context.Context, p aws.Principal, action, 
 	if vid := keys["s3:versionid"]; key != "" && len(vid) == 1 {
 		// A named version's owner and ACL take part (the replication
 		// engine's source checks).
-		if v, err := s.getVersion(bucket, key, vid[0]); err == nil {
+		if v, err := s.scopedVersion(ctx, bucket, key, vid[0]); err == nil {
 			a.obj = v
 		}
 	}

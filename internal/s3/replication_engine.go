@@ -95,15 +95,35 @@ func tagMap(tags []Tag) map[string]string {
 }
 
 // ReadReplicationVersion returns a version's replicable attributes.
-func (s *Service) ReadReplicationVersion(_ context.Context, bucket, key, versionID string) (*replication.ObjectVersion, error) {
+func (s *Service) ReadReplicationVersion(ctx context.Context, bucket, key, versionID string) (*replication.ObjectVersion, error) {
 	if _, err := s.Bucket(bucket); err != nil {
 		return nil, err
+	}
+	v, err := s.scopedVersion(ctx, bucket, key, versionID)
+	if err != nil {
+		return nil, err
+	}
+	return toReplica(v), nil
+}
+
+// scopedVersionKey names a version in a replication.ReadScope.
+type scopedVersionKey struct{ bucket, key, versionID string }
+
+// scopedVersion is getVersion for the engine's reads of one task: within
+// the task's ReadScope a version is read and decoded once. The version
+// returned is shared: callers only read it.
+func (s *Service) scopedVersion(ctx context.Context, bucket, key, versionID string) (*Version, error) {
+	scope := replication.ReadScopeFrom(ctx)
+	k := scopedVersionKey{bucket, key, versionID}
+	if v, ok := scope.Load(k); ok {
+		return v.(*Version), nil
 	}
 	v, err := s.getVersion(bucket, key, versionID)
 	if err != nil {
 		return nil, err
 	}
-	return toReplica(v), nil
+	scope.Store(k, v)
+	return v, nil
 }
 
 // OpenReplicationData returns a verified reader of all of a version's
@@ -115,7 +135,7 @@ func (s *Service) OpenReplicationData(ctx context.Context, session aws.Principal
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.getVersion(bucket, key, versionID)
+	v, err := s.scopedVersion(ctx, bucket, key, versionID)
 	if err != nil {
 		return nil, err
 	}
