@@ -3,6 +3,7 @@ package kms
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 )
 
@@ -139,8 +140,13 @@ func (s *Service) FactsFor(k *Key) *Facts {
 // failure leaves the list empty: conditions on kms:ResourceAliases then do
 // not match, which can only deny.
 func (s *Service) aliasesOf(k *Key) []string {
+	row := string(keyRow(k.Account, k.Region, k.ID))
+	names, gen, ok := s.aliases.Get(row)
+	if ok {
+		return slices.Clone(names)
+	}
 	var out []string
-	_ = s.scan(aliasPrefix(k.Account, k.Region), func(_, v []byte) error {
+	err := s.scan(aliasPrefix(k.Account, k.Region), func(_, v []byte) error {
 		var a Alias
 		if err := json.Unmarshal(v, &a); err == nil && a.TargetKeyID == k.ID {
 			out = append(out, a.Name)
@@ -148,6 +154,9 @@ func (s *Service) aliasesOf(k *Key) []string {
 		return nil
 	})
 	sort.Strings(out)
+	if err == nil {
+		s.aliases.Put(row, slices.Clone(out), gen)
+	}
 	return out
 }
 

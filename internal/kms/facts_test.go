@@ -83,3 +83,39 @@ func TestFactsOfCalls(t *testing.T) {
 		t.Fatalf("CreateGrant's facts name no new grant: %+v", g)
 	}
 }
+
+// TestResourceAliasesFollowAliasChanges: the aliases a call's facts name
+// are cached per key, and every alias change is seen by the next call.
+func TestResourceAliasesFollowAliasChanges(t *testing.T) {
+	f := newFixture(t)
+	rec := &recorder{got: map[string]Facts{}}
+	f.svc.SetAuthorizer(rec)
+	k, k2 := f.key(t, alice), f.key(t, alice)
+	aliases := func() []string {
+		t.Helper()
+		if _, err := f.svc.DescribeKey(ctx, alice, region, k.ID); err != nil {
+			t.Fatal(err)
+		}
+		return rec.got[ActionDescribeKey].ResourceAliases
+	}
+	steps := []struct {
+		name   string
+		change func() error
+		want   []string
+	}{
+		{"none", func() error { return nil }, nil},
+		{"create", func() error { return f.svc.CreateAlias(ctx, alice, region, "alias/app", k.ID) }, []string{"alias/app"}},
+		{"retarget away", func() error { return f.svc.UpdateAlias(ctx, alice, region, "alias/app", k2.ID) }, nil},
+		{"retarget back", func() error { return f.svc.UpdateAlias(ctx, alice, region, "alias/app", k.ID) }, []string{"alias/app"}},
+		{"delete", func() error { return f.svc.DeleteAlias(ctx, alice, region, "alias/app") }, nil},
+	}
+	for _, st := range steps {
+		if err := st.change(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		aliases() // fills the cache
+		if got := aliases(); !slices.Equal(got, st.want) {
+			t.Fatalf("after %s: aliases %v, want %v", st.name, got, st.want)
+		}
+	}
+}

@@ -59,6 +59,9 @@ type Service struct {
 	// (writes are rare next to the reads of every SSE-KMS request), and
 	// callers get a copy of their own.
 	keys *memo.Table[string, *Key]
+	// aliases caches the alias names of each key (kms:ResourceAliases),
+	// cleared with keys.
+	aliases *memo.Table[string, []string]
 }
 
 // Config holds what a Service needs.
@@ -88,7 +91,7 @@ func New(c Config) *Service {
 		c.Clock = aws.SystemClock{}
 	}
 	return &Service{store: c.Store, root: c.Root, clock: c.Clock, authz: c.Authorizer, regions: c.Regions,
-		keys: memo.New[string, *Key](4096)}
+		keys: memo.New[string, *Key](4096), aliases: memo.New[string, []string](4096)}
 }
 
 // SetAuthorizer hands every later decision to a (the world builds KMS
@@ -231,6 +234,7 @@ func (s *Service) commit(b meta.Batch, what string) error {
 	defer b.Close()
 	err := b.Commit()
 	s.keys.Clear()
+	s.aliases.Clear()
 	if err != nil {
 		return aws.ErrKMSInternal(fmt.Errorf("kms: %s: %w", what, err))
 	}
