@@ -374,11 +374,17 @@ func (s *Service) commitVersion(b *Bucket, v *Version, extra func(meta.Batch)) e
 
 // deleteVersionRow permanently removes one version (and its null index) in
 // one batch, then its data.
-func (s *Service) deleteVersionRow(bucket string, v *Version) error {
+func (s *Service) deleteVersionRow(bucket string, v *Version, extra ...func(meta.Batch) error) error {
 	batch := s.store.NewBatch()
 	batch.Delete(versionKey(bucket, v.Key, v.Seq))
 	if v.IsNull() {
 		batch.Delete(nullKey(bucket, v.Key))
+	}
+	for _, add := range extra {
+		if err := add(batch); err != nil {
+			batch.Close()
+			return err
+		}
 	}
 	if err := commit(batch); err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/checksum"
@@ -75,7 +74,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p aws.Principal, 
 	if err := s.checkWrite(b, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}
-	if err := s.checkConflict(b, in.Key, in.IfNoneMatch, up.Initiated); err != nil {
+	if err := s.checkConflict(b, up, in.IfNoneMatch); err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}
 	if err := s.commitVersion(b, v, func(batch meta.Batch) { dropUpload(batch, up) }); err != nil {
@@ -263,20 +262,24 @@ func rawChecksum(pt *Part) []byte {
 }
 
 // checkConflict is If-None-Match's answer to a key deleted while the upload
-// was in progress: a delete marker newer than the upload is a conflicting
-// operation (ConditionalRequestConflict), where an object there now is a
-// failed precondition (checkWrite). [Inf] A delete in an unversioned bucket
-// leaves nothing to see, so only versioned buckets can tell.
-func (s *Service) checkConflict(b *Bucket, key, ifNoneMatch string, initiated time.Time) error {
+// was in progress: a conflicting operation (ConditionalRequestConflict),
+// where an object there now is a failed precondition (checkWrite). In a
+// versioned bucket the delete shows as a delete marker newer than the
+// upload; in a bucket never versioned the delete marked the upload
+// (conflictUploads). [Inf] A delete that found no object is not counted.
+func (s *Service) checkConflict(b *Bucket, up *Upload, ifNoneMatch string) error {
 	if ifNoneMatch == "" {
 		return nil
 	}
-	cur, err := s.latest(b.Name, key)
+	if up.Conflicted {
+		return aws.ErrConditionalRequestConflict(up.Key)
+	}
+	cur, err := s.latest(b.Name, up.Key)
 	if err != nil {
 		return nil // none, or checkWrite already answered a read error
 	}
-	if cur.DeleteMarker && cur.LastModified.After(initiated) {
-		return aws.ErrConditionalRequestConflict(key)
+	if cur.DeleteMarker && cur.LastModified.After(up.Initiated) {
+		return aws.ErrConditionalRequestConflict(up.Key)
 	}
 	return nil
 }

@@ -249,46 +249,57 @@ func TestCopySourceRange(t *testing.T) {
 }
 
 // TestCompleteIfNoneMatchConflict: with If-None-Match, an object written
-// meanwhile fails the precondition (412), and a delete marker written while
-// the upload was in progress is a conflicting operation (409); a delete
-// marker older than the upload is no conflict.
+// meanwhile fails the precondition (412), and a delete while the upload was
+// in progress is a conflicting operation (409) — shown by a newer delete
+// marker in a versioned bucket and by the upload's mark in a bucket never
+// versioned; a delete older than the upload is no conflict, nor is a
+// delete of another key.
 func TestCompleteIfNoneMatchConflict(t *testing.T) {
-	s, _ := newMPUService(t)
-	ctx := context.Background()
-	if err := s.PutBucketVersioning(ctx, testOwner, "mpu", "Enabled"); err != nil {
-		t.Fatal(err)
-	}
-	complete := func(key string, write func()) error {
-		t.Helper()
-		up, err := s.CreateMultipartUpload(ctx, testOwner, CreateMultipartUploadInput{Bucket: "mpu", Key: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e1 := uploadTestPart(t, s, key, up.UploadID, 1, []byte("part"))
-		write()
-		_, err = s.CompleteMultipartUpload(ctx, testOwner, CompleteMultipartUploadInput{Bucket: "mpu", Key: key,
-			UploadID: up.UploadID, IfNoneMatch: "*", Parts: []CompletedPart{{Number: 1, ETag: e1}}})
-		return err
-	}
-	putKey := func(key string) {
-		if _, err := s.PutObject(ctx, testOwner, PutObjectInput{Bucket: "mpu", Key: key, Body: bytes.NewReader([]byte("x")), Size: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deleteKey := func(key string) {
-		if _, err := s.DeleteObject(ctx, testOwner, DeleteObjectInput{Bucket: "mpu", Key: key}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := complete("written", func() { putKey("written") }); !aws.IsCode(err, "PreconditionFailed") {
-		t.Fatalf("object written meanwhile: %v", err)
-	}
-	if err := complete("deleted", func() { putKey("deleted"); deleteKey("deleted") }); !aws.IsCode(err, "ConditionalRequestConflict") {
-		t.Fatalf("object deleted meanwhile: %v", err)
-	}
-	putKey("old")
-	deleteKey("old")
-	if err := complete("old", func() {}); err != nil {
-		t.Fatalf("delete marker older than the upload: %v", err)
+	for _, versioning := range []string{"Enabled", ""} {
+		t.Run("versioning="+versioning, func(t *testing.T) {
+			s, _ := newMPUService(t)
+			ctx := context.Background()
+			if versioning != "" {
+				if err := s.PutBucketVersioning(ctx, testOwner, "mpu", versioning); err != nil {
+					t.Fatal(err)
+				}
+			}
+			complete := func(key string, write func()) error {
+				t.Helper()
+				up, err := s.CreateMultipartUpload(ctx, testOwner, CreateMultipartUploadInput{Bucket: "mpu", Key: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e1 := uploadTestPart(t, s, key, up.UploadID, 1, []byte("part"))
+				write()
+				_, err = s.CompleteMultipartUpload(ctx, testOwner, CompleteMultipartUploadInput{Bucket: "mpu", Key: key,
+					UploadID: up.UploadID, IfNoneMatch: "*", Parts: []CompletedPart{{Number: 1, ETag: e1}}})
+				return err
+			}
+			putKey := func(key string) {
+				if _, err := s.PutObject(ctx, testOwner, PutObjectInput{Bucket: "mpu", Key: key, Body: bytes.NewReader([]byte("x")), Size: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deleteKey := func(key string) {
+				if _, err := s.DeleteObject(ctx, testOwner, DeleteObjectInput{Bucket: "mpu", Key: key}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := complete("written", func() { putKey("written") }); !aws.IsCode(err, "PreconditionFailed") {
+				t.Fatalf("object written meanwhile: %v", err)
+			}
+			if err := complete("deleted", func() { putKey("deleted"); deleteKey("deleted") }); !aws.IsCode(err, "ConditionalRequestConflict") {
+				t.Fatalf("object deleted meanwhile: %v", err)
+			}
+			if err := complete("deleted2", func() { putKey("deleted2x"); deleteKey("deleted2x") }); err != nil {
+				t.Fatalf("another key deleted meanwhile: %v", err)
+			}
+			putKey("old")
+			deleteKey("old")
+			if err := complete("old", func() {}); err != nil {
+				t.Fatalf("delete older than the upload: %v", err)
+			}
+		})
 	}
 }

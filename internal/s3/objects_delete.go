@@ -2,8 +2,10 @@ package s3
 
 import (
 	"context"
+	"slices"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/meta"
 )
 
 // DeleteObjectInput is DeleteObject's request.
@@ -65,7 +67,40 @@ func (s *Service) deleteVersion(b *Bucket, key, versionID string) (DeleteObjectO
 		return DeleteObjectOutput{}, err
 	}
 	out.DeleteMarker = v.DeleteMarker
+	if b.Versioning == "" {
+		return out, s.deleteVersionRow(b.Name, v, s.conflictUploads(b.Name, key))
+	}
 	return out, s.deleteVersionRow(b.Name, v)
+}
+
+// conflictUploads marks the key's multipart uploads in progress as
+// Conflicted, in the batch that deletes the key's object of a bucket whose
+// versioning was never enabled: nothing else would show the delete to a
+// CompleteMultipartUpload with If-None-Match (checkConflict). The caller
+// holds the key's lock, as Complete does while it reads the upload.
+func (s *Service) conflictUploads(bucket, key string) func(meta.Batch) error {
+	return func(batch meta.Batch) error {
+		prefix := uploadPrefix(bucket).String(key)
+		it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
+		if err != nil {
+			return aws.Internal(err)
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			var up Upload
+			if err := decode(it.Value(), &up); err != nil {
+				return aws.Internal(err)
+			}
+			if !up.Conflicted {
+				up.Conflicted = true
+				batch.Set(slices.Clone(it.Key()), encode(&up))
+			}
+		}
+		if err := it.Close(); err != nil {
+			return aws.Internal(err)
+		}
+		return nil
+	}
 }
 
 // ObjectIdentifier names one object of a DeleteObjects request.

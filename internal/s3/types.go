@@ -198,6 +198,10 @@ type Upload struct {
 	ChecksumType      string  `json:"cstype,omitempty"`
 	// SSE is the encryption every part and the final object get.
 	SSE *sse.Envelope `json:"sse,omitempty"`
+	// Conflicted records that the key's object was deleted while the
+	// upload was in progress, in a bucket whose versioning was never
+	// enabled (a versioned bucket keeps the delete marker instead).
+	Conflicted bool `json:"conflict,omitempty"`
 }
 
 // Part is one uploaded part of a multipart upload.
