@@ -60,6 +60,9 @@ type ReplicationResult struct {
 	WriteElapsed, Elapsed time.Duration
 	LagP50, LagP90        time.Duration
 	LagP99, LagMax        time.Duration
+	// ServerCPU is the server's CPU time over the run, writes and
+	// replication together (0: unknown).
+	ServerCPU time.Duration
 }
 
 // Throughput is replicated objects per second over the whole run.
@@ -69,7 +72,16 @@ func (r ReplicationResult) Throughput() float64 { return float64(r.Completed) / 
 func (r ReplicationResult) String() string {
 	return fmt.Sprintf("%d × %s: written in %s (%.0f/s), replicated %d (%d failed) in %s: %.0f objects/s, %.1f MiB/s; lag p50 %s p90 %s p99 %s max ≤ %s",
 		r.Objects, SizeName(r.Size), round(r.WriteElapsed), float64(r.Objects)/r.WriteElapsed.Seconds(), r.Completed, r.Failed,
-		round(r.Elapsed), r.Throughput(), r.Throughput()*float64(r.Size)/(1<<20), round(r.LagP50), round(r.LagP90), round(r.LagP99), round(r.LagMax))
+		round(r.Elapsed), r.Throughput(), r.Throughput()*float64(r.Size)/(1<<20), round(r.LagP50), round(r.LagP90), round(r.LagP99), round(r.LagMax)) +
+		r.cpuPerObject()
+}
+
+// cpuPerObject is the server's CPU time per object written and replicated.
+func (r ReplicationResult) cpuPerObject() string {
+	if r.ServerCPU <= 0 || r.Objects == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; server CPU %s/object (write and replication)", round(r.ServerCPU/time.Duration(r.Objects)))
 }
 
 // RunReplication writes the objects and waits for their replication.
@@ -98,6 +110,9 @@ func RunReplication(ctx context.Context, c ReplicationConfig) (ReplicationResult
 		return res, err
 	}
 	res.Completed, res.Failed = after.completed-before.completed, after.failed-before.failed
+	if before.cpu > 0 && after.cpu > before.cpu {
+		res.ServerCPU = after.cpu - before.cpu
+	}
 	lag := after.lag.minus(before.lag)
 	res.LagP50, res.LagP90, res.LagP99 = lag.quantile(0.50), lag.quantile(0.90), lag.quantile(0.99)
 	res.LagMax = lag.quantile(1)
@@ -193,6 +208,8 @@ func (c ReplicationConfig) report(ctx context.Context, start time.Time, written 
 type metricsSnapshot struct {
 	completed, failed, pending int
 	lag                        histogram
+	// cpu is the server's process CPU time (0 when not reported).
+	cpu time.Duration
 }
 
 // snapshot reads and parses the server's metrics.
@@ -225,6 +242,9 @@ func (c ReplicationConfig) snapshot(ctx context.Context) (metricsSnapshot, error
 	}
 	for _, m := range c.series(families["ferry_replication_operations_pending"]) {
 		s.pending += int(m.GetGauge().GetValue())
+	}
+	if f := families["process_cpu_seconds_total"]; f != nil && len(f.GetMetric()) > 0 {
+		s.cpu = time.Duration(f.GetMetric()[0].GetCounter().GetValue() * float64(time.Second))
 	}
 	return s, nil
 }

@@ -58,3 +58,15 @@ ferry_replication_lag_seconds_count{source_bucket="other",destination_bucket="ds
 		t.Errorf("median after subtracting the first 50: %s", got)
 	}
 }
+
+func TestReplicationResultCPU(t *testing.T) {
+	r := ReplicationResult{Objects: 4, Completed: 4, Size: 4096, WriteElapsed: time.Second, Elapsed: 2 * time.Second,
+		ServerCPU: 8 * time.Millisecond}
+	if !strings.Contains(r.String(), "server CPU 2ms/object") {
+		t.Fatalf("summary %q lacks the CPU figure", r.String())
+	}
+	r.ServerCPU = 0
+	if strings.Contains(r.String(), "server CPU") {
+		t.Fatalf("summary %q shows an unknown CPU figure", r.String())
+	}
+}
