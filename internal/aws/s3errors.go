@@ -3,6 +3,7 @@ package aws
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // This file is S3's error table: codes, HTTP statuses and messages exactly as
@@ -725,4 +726,92 @@ func ErrInvalidDecodedContentLength(value string) *Error {
 // the Message element empty.
 func ErrInvalidCannedACL(value string) *Error {
 	return InvalidArgument("", "x-amz-acl", value)
+}
+
+// Object Lock (catalogue §2.8 and §2.5).
+
+// ErrObjectLockConfigurationNotFound: GetObjectLockConfiguration on a bucket
+// without Object Lock.
+func ErrObjectLockConfigurationNotFound(bucket string) *Error {
+	return New("ObjectLockConfigurationNotFoundError", 404, "Object Lock configuration does not exist for this bucket").With("BucketName", bucket)
+}
+
+// ErrNoSuchObjectLockConfiguration: GetObjectRetention (or GetObjectLegalHold)
+// on a version that was never given one ("a ObjectLock", as AWS writes it).
+func ErrNoSuchObjectLockConfiguration() *Error {
+	return New("NoSuchObjectLockConfiguration", 404, "The specified object does not have a ObjectLock configuration")
+}
+
+// ErrObjectLockNeedsVersioning: PutObjectLockConfiguration on a bucket whose
+// versioning is not Enabled.
+func ErrObjectLockNeedsVersioning() *Error {
+	return New("InvalidBucketState", 409, "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+}
+
+// ErrObjectLockVersioningLocked: suspending versioning on an Object Lock bucket.
+func ErrObjectLockVersioningLocked() *Error {
+	return New("InvalidBucketState", 409, "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+}
+
+// ErrBucketMissingObjectLock: an Object Lock operation or header on a bucket
+// without Object Lock. The catalogue's row is for Put/GetObjectRetention
+// and LegalHold; [Inf] for the lock headers of a write.
+func ErrBucketMissingObjectLock() *Error {
+	return ErrInvalidRequest("Bucket is missing Object Lock Configuration")
+}
+
+// ErrObjectLocked: deleting a version, or shortening or removing its
+// retention, while Object Lock protects it.
+func ErrObjectLocked() *Error {
+	return New("AccessDenied", 403, "Access Denied because object protected by object lock.")
+}
+
+// ErrLockHeadersBoth: a write with only one of x-amz-object-lock-mode and
+// x-amz-object-lock-retain-until-date; missing names the absent header.
+func ErrLockHeadersBoth(missing string) *Error {
+	return New("InvalidArgument", 400, "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied").
+		With("ArgumentName", missing)
+}
+
+// ErrUnknownWormMode: an x-amz-object-lock-mode other than GOVERNANCE or COMPLIANCE.
+func ErrUnknownWormMode(sent string) *Error {
+	return InvalidArgument("Unknown wormMode directive.", "x-amz-object-lock-mode", sent)
+}
+
+// ErrRetainUntilPast: a retain-until date that is not in the future. The
+// value is printed as AWS does, Java's Date.toString() form. The catalogue's
+// row is PutObjectRetention (name RetainUntilDate); [Inf] for the header
+// of a write (name x-amz-object-lock-retain-until-date).
+func ErrRetainUntilPast(name string, until time.Time) *Error {
+	return InvalidArgument("The retain until date must be in the future!", name, until.UTC().Format("Mon Jan 02 15:04:05 MST 2006"))
+}
+
+// ErrBypassNotLockBucket: x-amz-bypass-governance-retention on a bucket
+// without Object Lock.
+func ErrBypassNotLockBucket() *Error {
+	return New("InvalidArgument", 400, "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.").
+		With("ArgumentName", "x-amz-bypass-governance-retention")
+}
+
+// ErrLockContentMD5: a write with Object Lock headers and no body digest.
+func ErrLockContentMD5() *Error {
+	return ErrInvalidRequest("Content-MD5 HTTP header is required for Put Object requests with Object Lock parameters")
+}
+
+// ErrInvalidLegalHoldHeader: x-amz-object-lock-legal-hold other than ON or
+// OFF. [Inf] not in the catalogue.
+func ErrInvalidLegalHoldHeader(sent string) *Error {
+	return InvalidArgument("Legal Hold must be either of 'ON' or 'OFF'", "x-amz-object-lock-legal-hold", sent)
+}
+
+// ErrInvalidRetainUntilHeader: an x-amz-object-lock-retain-until-date that
+// is not an ISO 8601 date. [Inf] not in the catalogue.
+func ErrInvalidRetainUntilHeader(sent string) *Error {
+	return InvalidArgument("The retain until date must be provided in ISO 8601 format", "x-amz-object-lock-retain-until-date", sent)
+}
+
+// ErrDefaultRetentionPeriod: a default retention of zero or fewer days or
+// years. [Inf] not in the catalogue.
+func ErrDefaultRetentionPeriod() *Error {
+	return New("InvalidArgument", 400, "Default retention period must be a positive integer value.")
 }

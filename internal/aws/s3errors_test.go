@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // s3Case is one row of the S3 error catalogue (spec/errors.md §2) as a
@@ -306,6 +307,36 @@ func s3Cases() []s3Case {
 			msg: "Provided max-uploads not an integer or within integer range", fields: []Field{s3Field("ArgumentName", "max-uploads"), s3Field("ArgumentValue", "x")}, inf: true},
 		{name: "integer range", err: ErrIntegerArgumentRange("max-parts", "-1"), code: "InvalidArgument", status: 400,
 			msg: "Argument max-parts must be an integer between 0 and 2147483647", fields: []Field{s3Field("ArgumentName", "max-parts"), s3Field("ArgumentValue", "-1")}, inf: true},
+
+		// §2.8 Object Lock
+		{name: "ObjectLockConfigurationNotFound", err: ErrObjectLockConfigurationNotFound("b"), code: "ObjectLockConfigurationNotFoundError", status: 404,
+			msg: "Object Lock configuration does not exist for this bucket", fields: []Field{s3Field("BucketName", "b")}},
+		{name: "NoSuchObjectLockConfiguration", err: ErrNoSuchObjectLockConfiguration(), code: "NoSuchObjectLockConfiguration", status: 404,
+			msg: "The specified object does not have a ObjectLock configuration"},
+		{name: "object lock needs versioning", err: ErrObjectLockNeedsVersioning(), code: "InvalidBucketState", status: 409,
+			msg: "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration"},
+		{name: "object lock versioning locked", err: ErrObjectLockVersioningLocked(), code: "InvalidBucketState", status: 409,
+			msg: "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."},
+		{name: "bucket missing object lock", err: ErrBucketMissingObjectLock(), code: "InvalidRequest", status: 400,
+			msg: "Bucket is missing Object Lock Configuration"},
+		{name: "object locked", err: ErrObjectLocked(), code: "AccessDenied", status: 403,
+			msg: "Access Denied because object protected by object lock."},
+		{name: "lock headers both", err: ErrLockHeadersBoth("x-amz-object-lock-mode"), code: "InvalidArgument", status: 400,
+			msg: "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied", fields: []Field{s3Field("ArgumentName", "x-amz-object-lock-mode")}},
+		{name: "unknown worm mode", err: ErrUnknownWormMode("FOO"), code: "InvalidArgument", status: 400,
+			msg: "Unknown wormMode directive.", fields: []Field{s3Field("ArgumentName", "x-amz-object-lock-mode"), s3Field("ArgumentValue", "FOO")}},
+		{name: "retain until past", err: ErrRetainUntilPast("RetainUntilDate", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), code: "InvalidArgument", status: 400,
+			msg: "The retain until date must be in the future!", fields: []Field{s3Field("ArgumentName", "RetainUntilDate"), s3Field("ArgumentValue", "Wed Jan 01 00:00:00 UTC 2020")}},
+		{name: "bypass on non-lock bucket", err: ErrBypassNotLockBucket(), code: "InvalidArgument", status: 400,
+			msg: "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.", fields: []Field{s3Field("ArgumentName", "x-amz-bypass-governance-retention")}},
+		{name: "lock content md5", err: ErrLockContentMD5(), code: "InvalidRequest", status: 400,
+			msg: "Content-MD5 HTTP header is required for Put Object requests with Object Lock parameters"},
+		{name: "legal hold header", err: ErrInvalidLegalHoldHeader("MAYBE"), code: "InvalidArgument", status: 400,
+			msg: "Legal Hold must be either of 'ON' or 'OFF'", fields: []Field{s3Field("ArgumentName", "x-amz-object-lock-legal-hold"), s3Field("ArgumentValue", "MAYBE")}, inf: true},
+		{name: "retain until header", err: ErrInvalidRetainUntilHeader("soon"), code: "InvalidArgument", status: 400,
+			msg: "The retain until date must be provided in ISO 8601 format", fields: []Field{s3Field("ArgumentName", "x-amz-object-lock-retain-until-date"), s3Field("ArgumentValue", "soon")}, inf: true},
+		{name: "default retention period", err: ErrDefaultRetentionPeriod(), code: "InvalidArgument", status: 400,
+			msg: "Default retention period must be a positive integer value.", inf: true},
 
 		// §2.12 Throttling, server errors
 		{name: "RequestTimeout", err: ErrRequestTimeout(), code: "RequestTimeout", status: 400,
