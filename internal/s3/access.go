@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ferrystore/ferry/policy"
 )
@@ -130,16 +131,23 @@ func listAccess(action, prefix, delimiter string, maxKeys int) access {
 	return a
 }
 
-// putAccess is what writing a new object needs: s3:PutObject with the tag
-// and storage-class keys, plus s3:PutObjectTagging when tags are sent and
-// s3:PutObjectAcl when an ACL is.
-func putAccess(ctx context.Context, key string, attrs ObjectAttributes) []access {
+// putAccess is what writing a new object needs: s3:PutObject with the tag,
+// storage-class and Object Lock keys, plus s3:PutObjectTagging when tags
+// are sent, s3:PutObjectAcl when an ACL is, and s3:PutObjectRetention or
+// s3:PutObjectLegalHold when Object Lock headers are.
+func putAccess(ctx context.Context, key string, attrs ObjectAttributes, now time.Time) []access {
 	tags := tagKeys(taggingHeader(attrs.Tagging))
 	put := on(ActionPutObject, key, tags...)
 	if attrs.StorageClass != "" {
 		put.keys.Set("s3:x-amz-storage-class", attrs.StorageClass)
 	}
+	if kv := lockKeys(attrs.Lock, now); len(kv) > 0 {
+		for i := 0; i < len(kv); i += 2 {
+			put.keys.Set(kv[i], kv[i+1])
+		}
+	}
 	acc := []access{put}
+	acc = append(acc, lockAccess(key, attrs.Lock, now)...)
 	if len(tags) > 0 {
 		acc = append(acc, on("s3:PutObjectTagging", key, tags...))
 	}
@@ -157,12 +165,12 @@ func putAccess(ctx context.Context, key string, attrs ObjectAttributes) []access
 // with s3:x-amz-copy-source ("bucket/key", with "?versionId=" when one is
 // named) and s3:x-amz-metadata-directive, plus what putAccess adds for the
 // tags and ACL the copy writes. Reading the source is authorized apart.
-func copyAccess(ctx context.Context, in CopyObjectInput) []access {
+func copyAccess(ctx context.Context, in CopyObjectInput, now time.Time) []access {
 	attrs := in.Attributes
 	if in.TaggingDirective != "REPLACE" {
 		attrs.Tagging = ""
 	}
-	acc := putAccess(ctx, in.Key, attrs)
+	acc := putAccess(ctx, in.Key, attrs, now)
 	source := in.SourceBucket + "/" + in.SourceKey
 	if in.SourceVersionID != "" {
 		source += "?versionId=" + in.SourceVersionID

@@ -97,7 +97,7 @@ func TestOperationActions(t *testing.T) {
 			return err
 		}, []want{{"s3:GetObject", obj, nil}, {"s3:PutObject", "arn:aws:s3:::bkt/copy", []string{"s3:x-amz-copy-source=bkt/k"}}}},
 		{"DeleteObjects", func(s *Service) error {
-			_, err := s.DeleteObjects(ctx, owner, "bkt", []ObjectIdentifier{{Key: "k"}, {Key: "j", VersionID: "null"}})
+			_, err := s.DeleteObjects(ctx, owner, "bkt", []ObjectIdentifier{{Key: "k"}, {Key: "j", VersionID: "null"}}, false)
 			return err
 		}, []want{{"s3:DeleteObject", obj, nil}, {"s3:DeleteObjectVersion", "arn:aws:s3:::bkt/j", []string{"s3:versionid=null"}}}},
 		{"PutObjectTagging", func(s *Service) error {

@@ -58,6 +58,9 @@ type CreateBucketInput struct {
 	// ACL is x-amz-acl, Grants the x-amz-grant-* headers by permission.
 	ACL    string
 	Grants map[string]string
+	// ObjectLock is x-amz-bucket-object-lock-enabled: true: the bucket is
+	// created versioned, with Object Lock enabled.
+	ObjectLock bool
 }
 
 // CreateBucketResult says where the bucket was created.
@@ -140,6 +143,9 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	block := blockAll
 	b := Bucket{Name: in.Bucket, Account: p.Account, Region: region, Created: s.clock.Now().UTC(), ObjectOwnership: ownership,
 		PublicAccessBlock: &block, ACL: acl}
+	if in.ObjectLock {
+		b.Versioning, b.ObjectLock = versioningOn, &ObjectLock{}
+	}
 	batch := s.store.NewBatch()
 	batch.Set(bucketKey(b.Name), encode(&b))
 	batch.Set(accountBucketKey(b.Account, b.Name), nil)
@@ -169,7 +175,9 @@ func validOwnership(v string) (string, error) {
 
 // authorizeCreate decides CreateBucket: s3:CreateBucket on the new bucket
 // in the caller's account, plus s3:PutBucketOwnershipControls when the
-// request sets Object Ownership and s3:PutBucketAcl when it sets an ACL.
+// request sets Object Ownership, s3:PutBucketAcl when it sets an ACL, and
+// s3:PutBucketObjectLockConfiguration with s3:PutBucketVersioning when it
+// enables Object Lock.
 func (s *Service) authorizeCreate(ctx context.Context, p aws.Principal, in CreateBucketInput) error {
 	b := &Bucket{Name: in.Bucket, Account: p.Account}
 	acc := []access{on(ActionCreateBucket, "")}
@@ -178,6 +186,9 @@ func (s *Service) authorizeCreate(ctx context.Context, p aws.Principal, in Creat
 	}
 	if in.ACL != "" || len(in.Grants) > 0 {
 		acc = append(acc, on(ActionPutBucketAcl, ""))
+	}
+	if in.ObjectLock {
+		acc = append(acc, on(ActionPutLockConfiguration, ""), on(ActionPutVersioning, ""))
 	}
 	for _, a := range acc {
 		if err := s.authorize(ctx, p, b, a); err != nil {
@@ -353,6 +364,9 @@ func (s *Service) PutBucketVersioning(ctx context.Context, p aws.Principal, buck
 		return err
 	}
 	return s.updateBucket(bucket, func(b *Bucket) error {
+		if status == versioningOff && b.LockEnabled() {
+			return aws.ErrObjectLockVersioningLocked()
+		}
 		if status == versioningOff && b.Replication != nil {
 			return replication.ErrVersioningLocked()
 		}

@@ -333,8 +333,10 @@ func (s *Service) latest(bucket, key string) (*Version, error) {
 // example removing a completed upload). The caller holds the key's lock.
 // A version that matches the bucket's replication configuration gets its
 // PENDING state and queue entries in the same batch (enqueueReplication).
-// Data of a replaced null version is removed after the commit.
+// Data of a replaced null version is removed after the commit. A version
+// without retention in an Object Lock bucket gets the bucket's default.
 func (s *Service) commitVersion(b *Bucket, v *Version, extra func(meta.Batch)) error {
+	s.applyDefaultRetention(b, v)
 	v.Seq = s.seq.Next()
 	batch := s.store.NewBatch()
 	var replaced []Segment

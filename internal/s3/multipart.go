@@ -51,7 +51,7 @@ type CreateMultipartUploadOutput struct {
 
 // CreateMultipartUpload starts a multipart upload.
 func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in CreateMultipartUploadInput) (CreateMultipartUploadOutput, error) {
-	b, err := s.bucketFor(ctx, p, in.Bucket, putAccess(ctx, in.Key, in.Attributes)...)
+	b, err := s.bucketFor(ctx, p, in.Bucket, putAccess(ctx, in.Key, in.Attributes, s.clock.Now())...)
 	if err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
@@ -67,6 +67,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p aws.Principal, in
 		return CreateMultipartUploadOutput{}, err
 	}
 	if err := s.ownObject(p, b, &tmpl, in.Attributes.ACL, ActionPutObject); err != nil {
+		return CreateMultipartUploadOutput{}, err
+	}
+	if err := s.applyLock(b, in.Attributes.Lock, true, &tmpl); err != nil {
 		return CreateMultipartUploadOutput{}, err
 	}
 	_, env, err := s.newObjectKey(ctx, p, b, in.Key, in.Encryption)

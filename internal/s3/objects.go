@@ -50,11 +50,15 @@ func (s *Service) PutObject(ctx context.Context, p aws.Principal, in PutObjectIn
 	if err := s.validatePut(in, v); err != nil {
 		return PutObjectOutput{}, err
 	}
-	b, err := s.bucketFor(ctx, p, in.Bucket, putAccess(ctx, in.Key, in.Attributes)...)
+	b, err := s.bucketFor(ctx, p, in.Bucket, putAccess(ctx, in.Key, in.Attributes, s.clock.Now())...)
 	if err != nil {
 		return PutObjectOutput{}, err
 	}
 	if err := s.ownObject(p, b, v, in.Attributes.ACL, ActionPutObject); err != nil {
+		return PutObjectOutput{}, err
+	}
+	digested := in.ContentMD5 != "" || in.ChecksumAlgorithm != ""
+	if err := s.applyLock(b, in.Attributes.Lock, digested, v); err != nil {
 		return PutObjectOutput{}, err
 	}
 	if err := s.checkWrite(b, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
@@ -204,6 +208,10 @@ type GetObjectOutput struct {
 	NotModified bool
 	// Body streams the selected bytes (nil for HEAD and 304).
 	Body io.ReadCloser
+	// ShowRetention and ShowLegalHold say whether the answer may carry the
+	// version's Object Lock headers: only to callers allowed
+	// s3:GetObjectRetention and s3:GetObjectLegalHold.
+	ShowRetention, ShowLegalHold bool
 }
 
 // GetObject reads an object version, applying conditions, Range and partNumber.
@@ -232,6 +240,7 @@ func (s *Service) GetObject(ctx context.Context, p aws.Principal, in GetObjectIn
 		}
 	}
 	out := GetObjectOutput{Version: v, VersionID: shownVersionID(b, v)}
+	out.ShowRetention, out.ShowLegalHold = s.visibleLock(ctx, p, b, v, in.VersionID)
 	if err := in.Conditions.check(v); err != nil {
 		if err == errNotModified {
 			out.NotModified = true

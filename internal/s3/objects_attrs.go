@@ -48,6 +48,8 @@ type ObjectAttributes struct {
 	StorageClass string
 	// ACL is the ACL the write sets (x-amz-acl, x-amz-grant-*).
 	ACL ACLInput
+	// Lock is the write's Object Lock headers.
+	Lock LockInput
 }
 
 // validKey checks the key length limit.

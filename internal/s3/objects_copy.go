@@ -58,7 +58,7 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 	if err != nil {
 		return CopyObjectOutput{}, err
 	}
-	db, err := s.bucketFor(ctx, p, in.Bucket, copyAccess(ctx, in)...)
+	db, err := s.bucketFor(ctx, p, in.Bucket, copyAccess(ctx, in, s.clock.Now())...)
 	if err != nil {
 		return CopyObjectOutput{}, err
 	}
@@ -77,6 +77,9 @@ func (s *Service) CopyObject(ctx context.Context, p aws.Principal, in CopyObject
 		return CopyObjectOutput{}, err
 	}
 	if err := s.ownObject(p, db, v, in.Attributes.ACL, ActionPutObject); err != nil {
+		return CopyObjectOutput{}, err
+	}
+	if err := s.applyLock(db, in.Attributes.Lock, true, v); err != nil {
 		return CopyObjectOutput{}, err
 	}
 	if err := s.checkWrite(db, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {

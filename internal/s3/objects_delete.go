@@ -11,6 +11,8 @@ import (
 // DeleteObjectInput is DeleteObject's request.
 type DeleteObjectInput struct {
 	Bucket, Key, VersionID string
+	// Bypass is x-amz-bypass-governance-retention: true.
+	Bypass bool
 }
 
 // DeleteObjectOutput says what a delete did.
@@ -25,15 +27,19 @@ type DeleteObjectOutput struct {
 // DeleteObject removes an object the way the bucket's versioning says:
 // the null version when unversioned, a new delete marker when enabled, a
 // null delete marker when suspended, or one version permanently by id.
+// A version Object Lock protects is not deleted (checkDeleteLock).
 func (s *Service) DeleteObject(ctx context.Context, p aws.Principal, in DeleteObjectInput) (DeleteObjectOutput, error) {
 	b, err := s.bucketFor(ctx, p, in.Bucket, versioned(ActionDeleteObject, in.Key, in.VersionID))
 	if err != nil {
 		return DeleteObjectOutput{}, err
 	}
-	return s.deleteObject(b, p, in.Key, in.VersionID)
+	if in.Bypass && !b.LockEnabled() {
+		return DeleteObjectOutput{}, aws.ErrBypassNotLockBucket()
+	}
+	return s.deleteObject(ctx, b, p, in.Key, in.VersionID, in.Bypass)
 }
 
-func (s *Service) deleteObject(b *Bucket, p aws.Principal, key, versionID string) (DeleteObjectOutput, error) {
+func (s *Service) deleteObject(ctx context.Context, b *Bucket, p aws.Principal, key, versionID string, bypass bool) (DeleteObjectOutput, error) {
 	if versionID != "" && versionID != nullVersionID {
 		if _, ok := ParseVersionID(versionID); !ok {
 			return DeleteObjectOutput{}, aws.ErrInvalidVersionID(versionID)
@@ -43,9 +49,11 @@ func (s *Service) deleteObject(b *Bucket, p aws.Principal, key, versionID string
 	defer unlock()
 	switch {
 	case versionID != "":
-		return s.deleteVersion(b, key, versionID)
+		return s.deleteVersion(b, key, versionID, func(v *Version) error {
+			return s.checkDeleteLock(ctx, p, b, v, bypass)
+		})
 	case b.Versioning == "":
-		out, err := s.deleteVersion(b, key, nullVersionID)
+		out, err := s.deleteVersion(b, key, nullVersionID, nil)
 		out.VersionID = ""
 		return out, err
 	}
@@ -57,7 +65,8 @@ func (s *Service) deleteObject(b *Bucket, p aws.Principal, key, versionID string
 }
 
 // deleteVersion permanently removes one version; an unknown one is success.
-func (s *Service) deleteVersion(b *Bucket, key, versionID string) (DeleteObjectOutput, error) {
+// allow, if not nil, may refuse the deletion of the version found.
+func (s *Service) deleteVersion(b *Bucket, key, versionID string, allow func(*Version) error) (DeleteObjectOutput, error) {
 	out := DeleteObjectOutput{VersionID: versionID}
 	v, err := s.bucketVersion(b, key, versionID)
 	if aws.IsCode(err, "NoSuchVersion") {
@@ -65,6 +74,11 @@ func (s *Service) deleteVersion(b *Bucket, key, versionID string) (DeleteObjectO
 	}
 	if err != nil {
 		return DeleteObjectOutput{}, err
+	}
+	if allow != nil {
+		if err := allow(v); err != nil {
+			return DeleteObjectOutput{}, err
+		}
 	}
 	out.DeleteMarker = v.DeleteMarker
 	if b.Versioning == "" {
@@ -119,8 +133,10 @@ type DeleteResult struct {
 // MaxDeleteObjects is the most keys one DeleteObjects request may name.
 const MaxDeleteObjects = 1000
 
-// DeleteObjects deletes up to 1000 objects; failures are per object.
-func (s *Service) DeleteObjects(ctx context.Context, p aws.Principal, bucket string, objs []ObjectIdentifier) ([]DeleteResult, error) {
+// DeleteObjects deletes up to 1000 objects; failures are per object,
+// versions Object Lock protects included. bypass is
+// x-amz-bypass-governance-retention: true.
+func (s *Service) DeleteObjects(ctx context.Context, p aws.Principal, bucket string, objs []ObjectIdentifier, bypass bool) ([]DeleteResult, error) {
 	if len(objs) > MaxDeleteObjects || len(objs) == 0 {
 		return nil, aws.ErrMalformedXML()
 	}
@@ -128,12 +144,15 @@ func (s *Service) DeleteObjects(ctx context.Context, p aws.Principal, bucket str
 	if err != nil {
 		return nil, err
 	}
+	if bypass && !b.LockEnabled() {
+		return nil, aws.ErrBypassNotLockBucket()
+	}
 	res := make([]DeleteResult, 0, len(objs))
 	for _, o := range objs {
 		r := DeleteResult{ObjectIdentifier: o}
 		err := s.authorize(ctx, p, b, versioned(ActionDeleteObject, o.Key, o.VersionID))
 		if err == nil {
-			r.Output, err = s.deleteObject(b, p, o.Key, o.VersionID)
+			r.Output, err = s.deleteObject(ctx, b, p, o.Key, o.VersionID, bypass)
 		}
 		if err != nil {
 			e, ok := aws.As(err)

@@ -73,6 +73,9 @@ type Bucket struct {
 	// ACL is the bucket's access control list, nil for the default (the
 	// owner's FULL_CONTROL); see acl.go.
 	ACL []Grant `json:"acl,omitempty"`
+	// ObjectLock is the bucket's Object Lock configuration, nil when Object
+	// Lock is not enabled (objectlock.go). Shared like Replication.
+	ObjectLock *ObjectLock `json:"objectLock,omitempty"`
 }
 
 // OwnershipEnforced is Object Ownership BucketOwnerEnforced, the default of
@@ -170,6 +173,10 @@ type Version struct {
 	// Replication is the version's replication state (x-amz-replication-status):
 	// nil when no rule matched it, REPLICA for a replica.
 	Replication *replication.State `json:"repl,omitempty"`
+	// Retention is the version's Object Lock retention, nil for none;
+	// LegalHold its legal hold: "" (never set), "ON" or "OFF".
+	Retention *Retention `json:"ret,omitempty"`
+	LegalHold string     `json:"lh,omitempty"`
 }
 
 // IsNull reports whether this is the key's null version.

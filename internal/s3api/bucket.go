@@ -29,11 +29,6 @@ type createBucketConfiguration struct {
 }
 
 func createBucket(a *API, rq *Request) error {
-	if strings.EqualFold(rq.R.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
-		// Ferry has no Object Lock: refuse rather than create a bucket
-		// that silently would not lock anything.
-		return aws.ErrNotImplemented()
-	}
 	var cfg createBucketConfiguration
 	if rq.R.ContentLength != 0 {
 		if err := readXML(rq, &cfg); err != nil {
@@ -47,6 +42,7 @@ func createBucket(a *API, rq *Request) error {
 		ObjectOwnership:    rq.R.Header.Get("x-amz-object-ownership"),
 		ACL:                rq.R.Header.Get("x-amz-acl"),
 		Grants:             aclHeaders(rq.R.Header).Grants,
+		ObjectLock:         strings.EqualFold(rq.R.Header.Get("x-amz-bucket-object-lock-enabled"), "true"),
 	})
 	if err != nil {
 		return err

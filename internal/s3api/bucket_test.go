@@ -47,20 +47,6 @@ func TestCreateBucketLocationRules(t *testing.T) {
 	}
 }
 
-// TestCreateBucketObjectLockRefused: Ferry has no Object Lock, so a bucket
-// asked for with it is refused (NotImplemented), never created unlocked.
-func TestCreateBucketObjectLockRefused(t *testing.T) {
-	ts := newTestServer(t)
-	c := ts.client("AKIDACCOUNTA", "us-east-1")
-	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)})
-	if got := apiCode(err); got != "NotImplemented" {
-		t.Fatalf("code %q, want NotImplemented (err %v)", got, err)
-	}
-	if _, err := c.HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String("locked")}); err == nil {
-		t.Fatal("the bucket was created")
-	}
-}
-
 func TestBucketOwnershipAndRegion(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()

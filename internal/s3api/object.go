@@ -34,6 +34,7 @@ func objectAttributes(h http.Header) s3.ObjectAttributes {
 		Tagging:            h.Get("x-amz-tagging"),
 		StorageClass:       h.Get("x-amz-storage-class"),
 		ACL:                aclHeaders(h),
+		Lock:               lockInput(h),
 	}
 	for name, values := range h {
 		if len(name) > len(metaPrefix) && strings.EqualFold(name[:len(metaPrefix)], metaPrefix) {
@@ -292,6 +293,7 @@ func writeObjectHeaders(rq *Request, out s3.GetObjectOutput) {
 	if v.Class() != "STANDARD" {
 		h.Set("x-amz-storage-class", v.Class())
 	}
+	setLockHeaders(h, out)
 	if out.PartsCount > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(out.PartsCount))
 	}

@@ -21,7 +21,8 @@ func deleteObject(a *API, rq *Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.S3.DeleteObject(rq.R.Context(), rq.Auth.Principal, s3.DeleteObjectInput{Bucket: rq.Bucket, Key: rq.Key, VersionID: vid})
+	out, err := a.S3.DeleteObject(rq.R.Context(), rq.Auth.Principal, s3.DeleteObjectInput{Bucket: rq.Bucket, Key: rq.Key, VersionID: vid,
+		Bypass: bypassGovernance(rq.R.Header)})
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func deleteObjects(a *API, rq *Request) error {
 		}
 		ids = append(ids, s3.ObjectIdentifier{Key: *o.Key, VersionID: o.VersionID})
 	}
-	results, err := a.S3.DeleteObjects(rq.R.Context(), rq.Auth.Principal, rq.Bucket, ids)
+	results, err := a.S3.DeleteObjects(rq.R.Context(), rq.Auth.Principal, rq.Bucket, ids, bypassGovernance(rq.R.Header))
 	if err != nil {
 		return err
 	}
