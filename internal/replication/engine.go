@@ -145,7 +145,7 @@ func (e *Engine) Enqueue(batch meta.Batch, w Work) {
 		d := t.Rule.Destination
 		e.queue.Add(batch, &Task{
 			Seq: w.Seq, SourceBucket: w.SourceBucket, SourceAccount: w.SourceAccount, SourceRegion: w.SourceRegion,
-			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, Size: w.Size, ETag: w.ETag, Created: w.Created,
+			Key: w.Key, VersionID: w.VersionID, DeleteMarker: w.DeleteMarker, TagUpdate: w.TagUpdate, ObjectLock: w.ObjectLock, Size: w.Size, ETag: w.ETag, Created: w.Created,
 			Role: w.Role, RuleID: t.Rule.ID, Destination: t.Bucket, DestinationAccount: d.Account,
 			StorageClass: d.StorageClass, OwnerOverride: d.OwnerOverride(), ReplicaKmsKeyID: d.ReplicaKmsKeyID(),
 			Metrics: d.MetricsEnabled(), RTC: d.RTCEnabled(), Enqueued: now, Job: w.Job, JobTask: w.JobTask,

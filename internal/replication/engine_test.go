@@ -190,6 +190,11 @@ func (d *flakyDest) WriteReplica(ctx context.Context, session aws.Principal, buc
 	return d.DestinationStore.WriteReplica(ctx, session, bucket, r, body)
 }
 
+// PutReplicaLock passes Object Lock updates through to the wrapped store.
+func (d *flakyDest) PutReplicaLock(ctx context.Context, bucket, key, versionID string, r *replication.Retention, hold string) error {
+	return d.DestinationStore.(replication.ReplicaLockStore).PutReplicaLock(ctx, bucket, key, versionID, r, hold)
+}
+
 // crashStore can make commits fail without writing anything, as a crash
 // before the commit would.
 type crashStore struct {

@@ -22,6 +22,12 @@ const (
 	ReasonDstKmsKeyInvalidState     = "DstKmsKeyInvalidState"
 	ReasonDstPutTaggingNotPermitted = "DstPutTaggingNotPermitted"
 	ReasonDstVersionNotFound        = "DstVersionNotFound"
+
+	ReasonDstBucketObjectLockConfigMissing = "DstBucketObjectLockConfigMissing"
+	ReasonSrcGetRetentionNotPermitted      = "SrcGetRetentionNotPermitted"
+	ReasonSrcGetLegalHoldNotPermitted      = "SrcGetLegalHoldNotPermitted"
+	ReasonDstPutRetentionNotPermitted      = "DstPutRetentionNotPermitted"
+	ReasonDstPutLegalHoldNotPermitted      = "DstPutLegalHoldNotPermitted"
 )
 
 // Failure is a permanent failure of one replication: the destination ends

@@ -42,10 +42,13 @@ type Task struct {
 	DeleteMarker  bool          `json:"dm,omitempty"`
 	// TagUpdate: copy the source version's current tags onto an existing
 	// replica instead of writing the replica.
-	TagUpdate bool      `json:"tags,omitempty"`
-	Size      int64     `json:"size"`
-	ETag      string    `json:"etag,omitempty"`
-	Created   time.Time `json:"created"`
+	TagUpdate bool `json:"tags,omitempty"`
+	// ObjectLock: the source bucket had Object Lock when the task was
+	// queued; the destination must have it too.
+	ObjectLock bool      `json:"lock,omitempty"`
+	Size       int64     `json:"size"`
+	ETag       string    `json:"etag,omitempty"`
+	Created    time.Time `json:"created"`
 
 	Role               string `json:"role"`
 	RuleID             string `json:"rule,omitempty"`

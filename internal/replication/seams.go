@@ -27,10 +27,13 @@ type Work struct {
 	VersionID    string
 	Seq          uint64
 	DeleteMarker bool
-	// TagUpdate marks a change of an already replicated version's tags
-	// (UpdateTargets), not a new version.
+	// TagUpdate marks a change of an already replicated version's tags,
+	// ACL or Object Lock (UpdateTargets), not a new version.
 	TagUpdate bool
-	Size      int64
+	// ObjectLock: the source bucket has Object Lock, so the destination
+	// must have it too (DstBucketObjectLockConfigMissing).
+	ObjectLock bool
+	Size       int64
 	// ETag is the version's ETag, unquoted (for event records).
 	ETag string
 	// Created is the version's Last-Modified; replication latency counts from it.
@@ -76,7 +79,21 @@ type ObjectVersion struct {
 	// destination bucket's default encryption.
 	Encryption, KMSKeyID string
 	BucketKey            bool
+	// Retention is the version's Object Lock retention, nil for none;
+	// LegalHold its legal hold ("", "ON" or "OFF"). A replica without
+	// retention gets its destination's default retention (§3.1).
+	Retention *Retention
+	LegalHold string
 }
+
+// Retention is an Object Lock retention: GOVERNANCE or COMPLIANCE until a date.
+type Retention struct {
+	Mode  string
+	Until time.Time
+}
+
+// legalHoldOn is the legal hold status that protects a version.
+const legalHoldOn = "ON"
 
 // ACLGrant is one grant of an object's access control list: a grantee
 // (Type CanonicalUser with ID, or Group with URI) and a permission.
@@ -172,6 +189,8 @@ type BucketInfo struct {
 	// OwnerEnforced is Object Ownership BucketOwnerEnforced: the bucket's
 	// owner owns every object in it, replicas included (§8.4).
 	OwnerEnforced bool
+	// ObjectLock: the bucket has Object Lock enabled.
+	ObjectLock bool
 }
 
 // ErrBucketNotFound is returned by DestinationStore.ReplicationBucket for a
@@ -201,6 +220,16 @@ type ReplicaACLStore interface {
 	// PutReplicaACL replaces the ACL of the replica with that version id;
 	// NoSuchVersion when it is gone.
 	PutReplicaACL(ctx context.Context, bucket, key, versionID string, acl []ACLGrant) error
+}
+
+// ReplicaLockStore is a DestinationStore that keeps Object Lock: an update
+// task (TagUpdate) also brings a replica's retention and legal hold in line
+// with its source's (§12.5), as the replication role may, whatever the
+// replica's current protection.
+type ReplicaLockStore interface {
+	// PutReplicaLock replaces the retention (nil: none) and legal hold of
+	// the replica with that version id; NoSuchVersion when it is gone.
+	PutReplicaLock(ctx context.Context, bucket, key, versionID string, r *Retention, legalHold string) error
 }
 
 // Encryption is the seam for the replica's encryption (§3.3, hops c and f

@@ -153,7 +153,8 @@ func (e *Engine) replicate(ctx context.Context, t *Task) error {
 		}
 		defer body.Close()
 	}
-	// d. The destination bucket must exist and be versioned.
+	// d. The destination bucket must exist, be versioned, and have Object
+	// Lock when the source has.
 	dst, err := e.cfg.Destination.ReplicationBucket(ctx, t.Destination)
 	switch {
 	case errors.Is(err, ErrBucketNotFound):
@@ -162,6 +163,9 @@ func (e *Engine) replicate(ctx context.Context, t *Task) error {
 		return fmt.Errorf("destination bucket %s: %w", t.Destination, err)
 	case !dst.Versioned:
 		return Fail(ReasonDstBucketUnversioned, fmt.Errorf("versioning is not enabled on bucket %s", t.Destination))
+	}
+	if err := lockParity(t, dst); err != nil {
+		return err
 	}
 	// e, f. The replica's encryption, then the write permissions.
 	if err := e.writable(ctx, session, t, dst, src, &replica); err != nil {
@@ -262,7 +266,7 @@ func (e *Engine) readable(ctx context.Context, session aws.Principal, t *Task, s
 			replica.Tags = nil
 		}
 	}
-	return nil
+	return e.readableLock(ctx, session, t, src, replica, false)
 }
 
 // writable prepares the replica (encryption, storage class, owner) and
@@ -312,7 +316,10 @@ func (e *Engine) writable(ctx context.Context, session aws.Principal, t *Task, d
 			replica.Tags = nil
 		}
 	}
-	return nil
+	if t.DeleteMarker {
+		return nil
+	}
+	return e.writableLock(ctx, session, t, dst, replica, false)
 }
 
 func (e *Engine) authorize(ctx context.Context, session aws.Principal, action, arn string, owner aws.AccountID, keys map[string][]string) (Decision, error) {
@@ -356,7 +363,9 @@ func isNotFound(err error) bool {
 // (SrcGetTaggingNotPermitted), s3:ReplicateTags on the destination, which
 // s3:ReplicateObject implies unless ReplicateTags is explicitly denied
 // (DstPutTaggingNotPermitted), and the replica must still be there
-// (DstVersionNotFound).
+// (DstVersionNotFound). The same task carries the version's ACL and, from
+// an Object Lock bucket, its retention and legal hold (readableLock,
+// writableLock), all checked before anything is written.
 func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 	session, err := e.cfg.Assumer.AssumeRole(ctx, t.Role, string(t.SourceAccount), t.SourceARN())
 	if err != nil {
@@ -383,6 +392,9 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 	}
 	if err != nil {
 		return fmt.Errorf("destination bucket %s: %w", t.Destination, err)
+	}
+	if err := e.lockUpdatable(ctx, session, t, dst, src); err != nil {
+		return err
 	}
 	arn = objectARN(t.Destination, t.Key)
 	tags, err := e.authorize(ctx, session, ActionReplicateTags, arn, dst.Account, nil)
@@ -413,5 +425,21 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 			return fmt.Errorf("ACL of replica %s/%s: %w", t.Destination, t.Key, err)
 		}
 	}
-	return nil
+	return e.replicateLock(ctx, t, src)
+}
+
+// lockUpdatable runs the Object Lock checks of an update task from an
+// Object Lock bucket: parity, then reading and putting the lock.
+func (e *Engine) lockUpdatable(ctx context.Context, session aws.Principal, t *Task, dst BucketInfo, src *ObjectVersion) error {
+	if !t.ObjectLock {
+		return nil
+	}
+	if err := lockParity(t, dst); err != nil {
+		return err
+	}
+	replica := *src
+	if err := e.readableLock(ctx, session, t, src, &replica, true); err != nil {
+		return err
+	}
+	return e.writableLock(ctx, session, t, dst, &replica, true)
 }

@@ -53,13 +53,13 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 	s.replicator.Enqueue(batch, replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
 		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size, ETag: v.ETag,
-		Created: v.LastModified, Targets: targets,
+		Created: v.LastModified, Targets: targets, ObjectLock: b.LockEnabled(),
 	})
 	return true
 }
 
 // enqueueTagReplication queues, in the batch that retags a version (or
-// changes its ACL: the update task carries both), one
+// changes its ACL or Object Lock: the update task carries all three), one
 // task per destination of replication.UpdateTargets: the replicas of a
 // source version, or, for a replica under ReplicaModifications, the
 // version it came from; such a replica reports PENDING until the change
@@ -79,6 +79,7 @@ func (s *Service) enqueueTagReplication(b *Bucket, v *Version, batch meta.Batch)
 	s.replicator.Enqueue(batch, replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
 		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, TagUpdate: true, Created: s.clock.Now().UTC(), Targets: targets,
+		ObjectLock: b.LockEnabled(),
 	})
 	return true
 }
@@ -192,7 +193,7 @@ func (s *Service) ReplicationBucket(_ context.Context, name string) (replication
 		return replication.BucketInfo{}, err
 	}
 	return replication.BucketInfo{Name: b.Name, Account: b.Account, Region: b.Region, Versioned: b.Versioned(),
-		OwnerEnforced: b.OwnerEnforced()}, nil
+		OwnerEnforced: b.OwnerEnforced(), ObjectLock: b.LockEnabled()}, nil
 }
 
 // WriteReplica writes r into bucket as a replica: the source's version id
@@ -270,6 +271,22 @@ func (s *Service) PutReplicaACL(_ context.Context, bucket, key, versionID string
 	})
 }
 
+// PutReplicaLock replaces the retention and legal hold of a replica
+// version: the replication role sets what the source has, whatever the
+// replica's current protection.
+func (s *Service) PutReplicaLock(_ context.Context, bucket, key, versionID string, r *replication.Retention, legalHold string) error {
+	return s.updateReplica(bucket, key, versionID, func(v *Version) {
+		v.Retention, v.LegalHold = retentionFromReplica(r), legalHold
+	})
+}
+
+func retentionFromReplica(r *replication.Retention) *Retention {
+	if r == nil {
+		return nil
+	}
+	return &Retention{Mode: r.Mode, Until: r.Until.UTC()}
+}
+
 // updateReplica changes one replica version's record under the key's lock;
 // NoSuchVersion when it is gone.
 func (s *Service) updateReplica(bucket, key, versionID string, change func(*Version)) error {
@@ -324,6 +341,10 @@ func toReplica(v *Version) *replication.ObjectVersion {
 	for _, p := range v.Parts {
 		r.Parts = append(r.Parts, replication.PartLayout{Number: p.Number, Size: p.Size, ETag: p.ETag})
 	}
+	if v.Retention != nil {
+		r.Retention = &replication.Retention{Mode: v.Retention.Mode, Until: v.Retention.Until}
+	}
+	r.LegalHold = v.LegalHold
 	return r
 }
 
@@ -351,6 +372,7 @@ func fromReplica(r *replication.ObjectVersion) *Version {
 	for _, p := range r.Parts {
 		v.Parts = append(v.Parts, PartInfo{Number: p.Number, Size: p.Size, ETag: p.ETag})
 	}
+	v.Retention, v.LegalHold = retentionFromReplica(r.Retention), r.LegalHold
 	return v
 }
 
@@ -359,4 +381,5 @@ var (
 	_ replication.Source           = (*Service)(nil)
 	_ replication.DestinationStore = (*Service)(nil)
 	_ replication.ReplicaACLStore  = (*Service)(nil)
+	_ replication.ReplicaLockStore = (*Service)(nil)
 )
