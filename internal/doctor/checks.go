@@ -35,8 +35,7 @@ func (r *run) hops(t *target) []Check {
 	if t.dst == nil {
 		return out
 	}
-	out = append(out, Check{Hop: HopDestination, Status: OK,
-		Title: "Object Lock parity: neither bucket has Object Lock (Ferry creates no Object Lock buckets)"})
+	out = append(out, r.checkLockParity(t))
 	out = append(out, r.checkWrite(t)...)
 	return append(out, r.checkReplicaKey(t)...)
 }
@@ -96,7 +95,7 @@ func (r *run) checkSourceRead(t *target) []Check {
 		downgrade(&tags, "replicas are written without their tags")
 		out = append(out, tags)
 	}
-	return out
+	return append(out, r.checkLockRead(t, arn, v)...)
 }
 
 func (r *run) checkSourceKey(t *target) []Check {
@@ -167,6 +166,7 @@ func (r *run) checkWrite(t *target) []Check {
 	if t.deleteMarker {
 		return out
 	}
+	out = append(out, r.checkLockWrite(t, arn, v)...)
 	out = append(out, r.checkOwnership(t, arn, keys, v))
 	if t.tags {
 		c := r.s3Check(HopTags, replication.ActionReplicateTags, arn, keys, v)

@@ -127,7 +127,7 @@ func (r *run) explainDestination(cfg *replication.Configuration, v *replication.
 // versionTarget is the target of one object version under rule.
 func (r *run) versionTarget(rule *replication.Rule, v *replication.ObjectVersion) *target {
 	t := &target{rule: rule, dstName: rule.DestinationBucket(), key: v.Key, object: true, tags: len(v.Tags) > 0,
-		deleteMarker: v.DeleteMarker, kmsOptIn: rule.ReplicatesKMS()}
+		deleteMarker: v.DeleteMarker, kmsOptIn: rule.ReplicatesKMS(), retention: v.Retention != nil, legalHold: v.LegalHold == "ON"}
 	if v.Encryption == "aws:kms" || v.Encryption == "aws:kms:dsse" {
 		t.srcKMS, t.bucketKey = v.KMSKeyID, v.BucketKey
 	}

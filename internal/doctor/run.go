@@ -67,6 +67,9 @@ type target struct {
 	tags         bool
 	deleteMarker bool
 	object       bool
+	// retention and legalHold: the version explained has a retention, a
+	// legal hold ON (Explain only; see lockTarget).
+	retention, legalHold bool
 }
 
 func (t *target) dstAccount() aws.AccountID {
