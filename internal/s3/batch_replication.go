@@ -116,7 +116,7 @@ func (s *Service) ReplicateForJob(_ context.Context, region, bucket, key, versio
 	s.replicator.Enqueue(batch, replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
 		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size,
-		Created: v.LastModified, Targets: targets, Job: job, JobTask: idx,
+		Created: v.LastModified, Targets: targets, Job: job, JobTask: idx, ObjectLock: b.LockEnabled(),
 	})
 	if extra != nil {
 		extra(batch, len(targets))
