@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The core walkthrough with the stock AWS CLI: two accounts, two regions,
 # buckets, versioning, objects, listings, a multipart upload, presigned GET,
-# a new account through the admin API, and a restart that keeps everything.
+# Object Lock, a new account through the admin API, and a restart that keeps everything.
 source "$(dirname "$0")/../lib/ferry.sh"
 
 start_ferry
@@ -59,6 +59,26 @@ cmp -s "$WORK/big" "$WORK/big.curl" || fail "presigned GET content differs"
 code=$(curl -s -o /dev/null -w '%{http_code}' "${url/X-Amz-Signature=/X-Amz-Signature=0}")
 expect_eq "$code" "403" "tampered presigned URL"
 
+step "Object Lock: retention, legal hold, protection"
+$A s3api create-bucket --bucket lock-bucket --object-lock-enabled-for-bucket >/dev/null
+expect_eq "$($A s3api get-bucket-versioning --bucket lock-bucket --query Status --output text)" "Enabled" "lock bucket versioning"
+expect_error InvalidBucketState $A s3api put-bucket-versioning --bucket lock-bucket --versioning-configuration Status=Suspended
+$A s3api put-object-lock-configuration --bucket lock-bucket \
+  --object-lock-configuration 'ObjectLockEnabled=Enabled,Rule={DefaultRetention={Mode=GOVERNANCE,Days=1}}'
+expect_eq "$($A s3api get-object-lock-configuration --bucket lock-bucket --query ObjectLockConfiguration.Rule.DefaultRetention.Days --output text)" "1" "default retention"
+expect_error ObjectLockConfigurationNotFoundError $B s3api get-object-lock-configuration --bucket dst-bucket --region us-west-2
+until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+lv=$($A s3api put-object --bucket lock-bucket --key held.txt --body "$WORK/f1" --object-lock-mode COMPLIANCE \
+  --object-lock-retain-until-date "$until" --object-lock-legal-hold-status ON --query VersionId --output text)
+expect_eq "$($A s3api head-object --bucket lock-bucket --key held.txt --query ObjectLockMode --output text)" "COMPLIANCE" "lock mode on HEAD"
+expect_eq "$($A s3api get-object-legal-hold --bucket lock-bucket --key held.txt --query LegalHold.Status --output text)" "ON" "legal hold"
+expect_error AccessDenied $A s3api delete-object --bucket lock-bucket --key held.txt --version-id "$lv" --bypass-governance-retention
+dv=$($A s3api put-object --bucket lock-bucket --key gov.txt --body "$WORK/f1" --query VersionId --output text)
+expect_eq "$($A s3api get-object-retention --bucket lock-bucket --key gov.txt --query Retention.Mode --output text)" "GOVERNANCE" "default mode"
+expect_error AccessDenied $A s3api delete-object --bucket lock-bucket --key gov.txt --version-id "$dv"
+$A s3api delete-object --bucket lock-bucket --key gov.txt --version-id "$dv" --bypass-governance-retention >/dev/null
+expect_error InvalidArgument $A s3api delete-object --bucket src-bucket --key top.txt --bypass-governance-retention
+
 step "a new account through the admin API"
 "$FERRY_BIN" account create carol --data-dir "$DATA" >/dev/null
 expect_eq "$(aws --profile ferry-carol s3api list-buckets --query 'length(Buckets)' --output text)" "0" "new account has no buckets"
@@ -70,6 +90,7 @@ start_ferry
 $A s3api get-object --bucket src-bucket --key docs/a.txt --version-id "$v1" "$WORK/out" >/dev/null
 expect_eq "$(cat "$WORK/out")" "first" "content after restart"
 expect_eq "$(aws --profile ferry-carol s3api list-buckets --query 'length(Buckets)' --output text)" "0" "carol after restart"
+expect_eq "$($A s3api get-object-retention --bucket lock-bucket --key held.txt --query Retention.Mode --output text)" "COMPLIANCE" "retention after restart"
 
 step "cleanup deletes buckets"
 $B s3 rm s3://dst-bucket/big.bin --only-show-errors
