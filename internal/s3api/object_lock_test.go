@@ -3,6 +3,9 @@ package s3api
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +14,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	ferryaws "github.com/ferrystore/ferry/internal/aws"
 )
+
+// ferryCode is the code of an *aws.Error a handler step returned.
+func ferryCode(err error) string {
+	if e, ok := ferryaws.As(err); ok {
+		return e.Code
+	}
+	return ""
+}
 
 func apiMessage(err error) string {
 	var ae smithy.APIError
@@ -121,5 +134,89 @@ func TestObjectLockWire(t *testing.T) {
 	}
 	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("plain"), Key: aws.String("x"), BypassGovernanceRetention: aws.Bool(true)}); apiCode(err) != "InvalidArgument" {
 		t.Fatalf("bypass on a plain bucket: %v", err)
+	}
+}
+
+func TestParseDefaultRetention(t *testing.T) {
+	n := func(s string) *string { return &s }
+	tests := []struct {
+		name string
+		doc  objectLockConfiguration
+		want string // "Mode/Days/Years", "nil", or the error code
+	}{
+		{"enabled without rule", objectLockConfiguration{ObjectLockEnabled: "Enabled"}, "nil"},
+		{"days", objectLockConfiguration{ObjectLockEnabled: "Enabled", Rule: &objectLockRule{&defaultRetentionXML{Mode: "GOVERNANCE", Days: n("3")}}}, "GOVERNANCE/3/0"},
+		{"years", objectLockConfiguration{ObjectLockEnabled: "Enabled", Rule: &objectLockRule{&defaultRetentionXML{Mode: "COMPLIANCE", Years: n(" 2 ")}}}, "COMPLIANCE/0/2"},
+		{"not enabled", objectLockConfiguration{}, "MalformedXML"},
+		{"rule without retention", objectLockConfiguration{ObjectLockEnabled: "Enabled", Rule: &objectLockRule{}}, "MalformedXML"},
+		{"days not a number", objectLockConfiguration{ObjectLockEnabled: "Enabled", Rule: &objectLockRule{&defaultRetentionXML{Mode: "GOVERNANCE", Days: n("x")}}}, "MalformedXML"},
+		{"zero days", objectLockConfiguration{ObjectLockEnabled: "Enabled", Rule: &objectLockRule{&defaultRetentionXML{Mode: "GOVERNANCE", Days: n("0")}}}, "InvalidArgument"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := parseDefaultRetention(tc.doc)
+			got := "nil"
+			switch {
+			case err != nil:
+				got = ferryCode(err)
+			case d != nil:
+				got = d.Mode + "/" + strconv.Itoa(d.Days) + "/" + strconv.Itoa(d.Years)
+			}
+			if got != tc.want {
+				t.Fatalf("got %s, want %s (err %v)", got, tc.want, err)
+			}
+		})
+	}
+}
+
+func TestParseRetention(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  retentionXML
+		want string // mode and date, "nil" for removal, or the error code
+	}{
+		{"retention", retentionXML{Mode: "GOVERNANCE", RetainUntilDate: "2030-01-02T03:04:05.000Z"}, "GOVERNANCE 2030-01-02T03:04:05Z"},
+		{"removal", retentionXML{}, "nil"},
+		{"mode only", retentionXML{Mode: "GOVERNANCE"}, "MalformedXML"},
+		{"date only", retentionXML{RetainUntilDate: "2030-01-02T03:04:05Z"}, "MalformedXML"},
+		{"bad date", retentionXML{Mode: "GOVERNANCE", RetainUntilDate: "tomorrow"}, "MalformedXML"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := parseRetention(tc.doc)
+			got := "nil"
+			switch {
+			case err != nil:
+				got = ferryCode(err)
+			case r != nil:
+				got = r.Mode + " " + r.Until.Format(time.RFC3339)
+			}
+			if got != tc.want {
+				t.Fatalf("got %s, want %s (err %v)", got, tc.want, err)
+			}
+		})
+	}
+}
+
+// The Put operations of Object Lock need a body digest, as the model's
+// requestChecksumRequired says.
+func TestObjectLockPutsNeedADigest(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.client("AKIDACCOUNTA", "us-east-1")
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/locked?object-lock", "/locked/k?retention", "/locked/k?legal-hold"} {
+		req, _ := http.NewRequest(http.MethodPut, ts.URL+path, strings.NewReader("<x/>"))
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDACCOUNTA/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !strings.Contains(string(body), "<Message>Missing required header for this request: Content-MD5</Message>") {
+			t.Fatalf("PUT %s without a digest: %d %s", path, resp.StatusCode, body)
+		}
 	}
 }
