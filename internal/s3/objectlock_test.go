@@ -407,3 +407,45 @@ func TestVisibleLock(t *testing.T) {
 		t.Fatalf("without s3:GetObjectRetention: %+v %v", out, err)
 	}
 }
+
+// CopyObject and multipart uploads take the Object Lock headers too; a
+// copy does not inherit its source's lock.
+func TestLockHeadersOfCopyAndMultipart(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newLockService(t)
+	until := lockEpoch.Add(time.Hour)
+	l := LockInput{Mode: LockCompliance, RetainUntil: until.Format(time.RFC3339), LegalHold: LegalHoldOn}
+	if _, err := lockPut(s, "locked", "src", l, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CopyObject(ctx, owner, CopyObjectInput{SourceBucket: "locked", SourceKey: "src", Bucket: "locked", Key: "plain-copy"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.getVersion("locked", "plain-copy", ""); v.Retention != nil || v.LegalHold != "" {
+		t.Fatalf("a copy without lock headers inherited %+v %q", v.Retention, v.LegalHold)
+	}
+	_, err := s.CopyObject(ctx, owner, CopyObjectInput{SourceBucket: "locked", SourceKey: "src", Bucket: "plain", Key: "k",
+		Attributes: ObjectAttributes{Lock: LockInput{LegalHold: LegalHoldOn}}})
+	wantLockCode(t, "copy with lock headers into a plain bucket", err, "InvalidRequest", "Bucket is missing Object Lock Configuration")
+
+	up, err := s.CreateMultipartUpload(ctx, owner, CreateMultipartUploadInput{Bucket: "locked", Key: "mpu", Attributes: ObjectAttributes{Lock: l}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := s.UploadPart(ctx, owner, UploadPartInput{Bucket: "locked", Key: "mpu", UploadID: up.UploadID, PartNumber: 1,
+		Body: bytes.NewReader([]byte("data")), Size: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CompleteMultipartUpload(ctx, owner, CompleteMultipartUploadInput{Bucket: "locked", Key: "mpu", UploadID: up.UploadID,
+		Parts: []CompletedPart{{Number: 1, ETag: part.ETag}}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.getVersion("locked", "mpu", "")
+	if err != nil || v.Retention == nil || v.Retention.Mode != LockCompliance || !v.Retention.Until.Equal(until) || v.LegalHold != LegalHoldOn {
+		t.Fatalf("completed upload: %+v %v", v, err)
+	}
+	_, err = s.CreateMultipartUpload(ctx, owner, CreateMultipartUploadInput{Bucket: "locked", Key: "bad",
+		Attributes: ObjectAttributes{Lock: LockInput{Mode: LockGovernance}}})
+	wantLockCode(t, "multipart with a mode only", err, "InvalidArgument", "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied")
+}
