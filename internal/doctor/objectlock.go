@@ -32,17 +32,39 @@ func (r *run) checkLockParity(t *target) Check {
 	return c
 }
 
-// lockTarget says which Object Lock settings of the target's versions the
-// role must copy: those of the version explained, or, for the pre-flight,
-// both whenever the source bucket has Object Lock.
-func (r *run) lockTarget(t *target) (retention, legalHold bool) {
-	if t.deleteMarker || !r.src.LockEnabled() {
-		return false, false
+// lockNeed says how much the role's Object Lock permissions matter for the
+// target's versions: not at all, for some versions (a warning: only those
+// carrying that protection fail), or for every version (a failure).
+type lockNeed int
+
+const (
+	lockNotNeeded lockNeed = iota
+	lockSometimes
+	lockAlways
+)
+
+// lockTarget says how much the retention and legal hold permissions
+// matter: for the version explained, exactly when it carries them; for the
+// pre-flight of an Object Lock source, retention always when the bucket
+// has a default retention (every version gets one) and otherwise, like
+// legal hold, only for the versions written with one.
+func (r *run) lockTarget(t *target) (retention, legalHold lockNeed) {
+	switch {
+	case t.deleteMarker || !r.src.LockEnabled():
+		return lockNotNeeded, lockNotNeeded
+	case t.object:
+		return needIf(t.retention), needIf(t.legalHold)
+	case r.src.ObjectLock.Default != nil:
+		return lockAlways, lockSometimes
 	}
-	if !t.object {
-		return true, true
+	return lockSometimes, lockSometimes
+}
+
+func needIf(b bool) lockNeed {
+	if b {
+		return lockAlways
 	}
-	return t.retention, t.legalHold
+	return lockNotNeeded
 }
 
 // checkLockRead asks whether the role may read the retention and legal
@@ -50,8 +72,8 @@ func (r *run) lockTarget(t *target) (retention, legalHold bool) {
 func (r *run) checkLockRead(t *target, arn string, v view) []Check {
 	retention, hold := r.lockTarget(t)
 	return r.lockChecks(HopSourceRead, arn, v, []lockQuestion{
-		{retention, replication.ActionGetObjectRetention, replication.ReasonSrcGetRetentionNotPermitted},
-		{hold, replication.ActionGetObjectLegalHold, replication.ReasonSrcGetLegalHoldNotPermitted},
+		{retention, replication.ActionGetObjectRetention, replication.ReasonSrcGetRetentionNotPermitted, "a retention"},
+		{hold, replication.ActionGetObjectLegalHold, replication.ReasonSrcGetLegalHoldNotPermitted, "a legal hold"},
 	})
 }
 
@@ -59,24 +81,29 @@ func (r *run) checkLockRead(t *target, arn string, v view) []Check {
 func (r *run) checkLockWrite(t *target, arn string, v view) []Check {
 	retention, hold := r.lockTarget(t)
 	return r.lockChecks(HopWrite, arn, v, []lockQuestion{
-		{retention, replication.ActionPutObjectRetention, replication.ReasonDstPutRetentionNotPermitted},
-		{hold, replication.ActionPutObjectLegalHold, replication.ReasonDstPutLegalHoldNotPermitted},
+		{retention, replication.ActionPutObjectRetention, replication.ReasonDstPutRetentionNotPermitted, "a retention"},
+		{hold, replication.ActionPutObjectLegalHold, replication.ReasonDstPutLegalHoldNotPermitted, "a legal hold"},
 	})
 }
 
 type lockQuestion struct {
-	ask            bool
+	need           lockNeed
 	action, reason string
+	// what names the protection, for the warning of lockSometimes.
+	what string
 }
 
 func (r *run) lockChecks(hop, arn string, v view, qs []lockQuestion) []Check {
 	var out []Check
 	for _, q := range qs {
-		if !q.ask {
+		if q.need == lockNotNeeded {
 			continue
 		}
 		c := r.s3Check(hop, q.action, arn, nil, v).Check
 		c.Reason = q.reason
+		if q.need == lockSometimes {
+			downgrade(&c, "objects written with "+q.what+" fail with "+q.reason)
+		}
 		out = append(out, c)
 	}
 	return out

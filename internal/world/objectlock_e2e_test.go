@@ -98,13 +98,13 @@ func TestObjectLockEndToEnd(t *testing.T) {
 }
 
 // lockReplicationSetup is one same-account Object Lock replication set-up:
-// src (us-east-1, Object Lock) to dst (us-west-2), with the role's Object
-// Lock permissions as listed.
+// src (us-east-1, Object Lock, with a default retention when srcDefault)
+// to dst (us-west-2), with the role's Object Lock permissions as listed.
 type lockReplicationSetup struct {
 	src, dst string
 }
 
-func buildLockReplication(t *testing.T, e *env, name string, dstLock bool, lockActions string) lockReplicationSetup {
+func buildLockReplication(t *testing.T, e *env, name string, dstLock, srcDefault bool, lockActions string) lockReplicationSetup {
 	t.Helper()
 	ctx := e.ctx
 	s := lockReplicationSetup{src: name + "-src", dst: name + "-dst"}
@@ -130,6 +130,13 @@ func buildLockReplication(t *testing.T, e *env, name string, dstLock bool, lockA
 	a, aWest := e.s3("a", "us-east-1"), e.s3("a", "us-west-2")
 	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.src), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
+	}
+	if srcDefault {
+		if _, err := a.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: aws.String(s.src), ObjectLockConfiguration: &types.ObjectLockConfiguration{
+			ObjectLockEnabled: types.ObjectLockEnabledEnabled,
+			Rule:              &types.ObjectLockRule{DefaultRetention: &types.DefaultRetention{Mode: types.ObjectLockRetentionModeGovernance, Days: aws.Int32(1)}}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	dst := &s3.CreateBucketInput{Bucket: aws.String(s.dst), ObjectLockEnabledForBucket: aws.Bool(dstLock),
 		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: "us-west-2"}}
@@ -164,22 +171,26 @@ func TestObjectLockReplicationEndToEnd(t *testing.T) {
 	admin := ferryaws.Principal{Type: ferryaws.PrincipalAdmin}
 	doc := &doctor.Doctor{S3: e.w.S3, IAM: e.w.IAM, KMS: e.w.KMS, Authz: e.w.Authz, Engine: e.w.Replication}
 	cases := []struct {
-		name        string
-		dstLock     bool
-		lockActions string
-		reason      string
+		name                string
+		dstLock, srcDefault bool
+		lockActions         string
+		reason              string
+		// warned: the pre-flight can only warn (objects without that
+		// protection replicate); else it fails with reason.
+		warned bool
 	}{
-		{"ol-right", true, all, ""},
-		{"ol-plain-dst", false, all, replication.ReasonDstBucketObjectLockConfigMissing},
-		{"ol-no-get-retention", true, `"s3:GetObjectLegalHold","s3:PutObjectRetention","s3:PutObjectLegalHold"`, replication.ReasonSrcGetRetentionNotPermitted},
-		{"ol-no-get-hold", true, `"s3:GetObjectRetention","s3:PutObjectRetention","s3:PutObjectLegalHold"`, replication.ReasonSrcGetLegalHoldNotPermitted},
-		{"ol-no-put-retention", true, `"s3:GetObjectRetention","s3:GetObjectLegalHold","s3:PutObjectLegalHold"`, replication.ReasonDstPutRetentionNotPermitted},
-		{"ol-no-put-hold", true, `"s3:GetObjectRetention","s3:GetObjectLegalHold","s3:PutObjectRetention"`, replication.ReasonDstPutLegalHoldNotPermitted},
+		{"ol-right", true, false, all, "", false},
+		{"ol-plain-dst", false, false, all, replication.ReasonDstBucketObjectLockConfigMissing, false},
+		{"ol-no-get-retention", true, false, `"s3:GetObjectLegalHold","s3:PutObjectRetention","s3:PutObjectLegalHold"`, replication.ReasonSrcGetRetentionNotPermitted, true},
+		{"ol-default-no-get-retention", true, true, `"s3:GetObjectLegalHold","s3:PutObjectRetention","s3:PutObjectLegalHold"`, replication.ReasonSrcGetRetentionNotPermitted, false},
+		{"ol-no-get-hold", true, false, `"s3:GetObjectRetention","s3:PutObjectRetention","s3:PutObjectLegalHold"`, replication.ReasonSrcGetLegalHoldNotPermitted, true},
+		{"ol-no-put-retention", true, false, `"s3:GetObjectRetention","s3:GetObjectLegalHold","s3:PutObjectLegalHold"`, replication.ReasonDstPutRetentionNotPermitted, true},
+		{"ol-no-put-hold", true, false, `"s3:GetObjectRetention","s3:GetObjectLegalHold","s3:PutObjectRetention"`, replication.ReasonDstPutLegalHoldNotPermitted, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := e.ctx
-			s := buildLockReplication(t, e, tc.name, tc.dstLock, tc.lockActions)
+			s := buildLockReplication(t, e, tc.name, tc.dstLock, tc.srcDefault, tc.lockActions)
 			rep, err := doc.Replication(ctx, admin, s.src)
 			if err != nil {
 				t.Fatal(err)
@@ -188,7 +199,9 @@ func TestObjectLockReplicationEndToEnd(t *testing.T) {
 			switch {
 			case tc.reason == "" && (!rep.OK || first != nil):
 				t.Fatalf("pre-flight of the right set-up:\n%s", rep.Text())
-			case tc.reason != "" && (first == nil || first.Reason != tc.reason):
+			case tc.warned && (first == nil || first.Status != doctor.Warn || !strings.Contains(first.Detail, tc.reason)):
+				t.Fatalf("pre-flight: want a warning naming %s first, got:\n%s", tc.reason, rep.Text())
+			case tc.reason != "" && !tc.warned && (first == nil || first.Status != doctor.Fail || first.Reason != tc.reason):
 				t.Fatalf("pre-flight: want reason %s first, got:\n%s", tc.reason, rep.Text())
 			}
 
