@@ -20,6 +20,7 @@ const (
 	BreakTagsDenied               = "tags-denied"
 	BreakOwnerOverrideDenied      = "owner-override-denied"
 	BreakMissingReplicaKeyDecrypt = "missing-replica-key-decrypt"
+	BreakDestinationWithoutLock   = "destination-without-object-lock"
 )
 
 // Expectation is what AWS does with a set-up (spec replication.md §6.2,
@@ -92,6 +93,9 @@ var Breaks = map[string]Break{
 	BreakMissingReplicaKeyDecrypt: {BreakMissingReplicaKeyDecrypt,
 		"neither the role's policy nor Kd's key policy allows kms:Decrypt on Kd, which S3 uses to verify the replicas' S3 Bucket Key",
 		Expectation{Status: StatusFailed, Reason: "DstPutObjectNotPermitted", Spec: "§5.2"}},
+	BreakDestinationWithoutLock: {BreakDestinationWithoutLock,
+		"the source bucket is created with Object Lock and the destination bucket has none",
+		Expectation{Status: StatusFailed, Reason: "DstBucketObjectLockConfigMissing", Spec: "§2.2 (related rules), §6.2"}},
 }
 
 // NoBreak is the expectation of the correct set-up.

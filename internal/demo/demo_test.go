@@ -60,6 +60,7 @@ func TestDemo(t *testing.T) {
 		{BreakReplicaKeyWrongRegion, StatusFailed, "DstKmsKeyNotFound"},
 		{BreakOwnerOverrideDenied, StatusFailed, "DstPutObjectNotPermitted"},
 		{BreakMissingReplicaKeyDecrypt, StatusFailed, "DstPutObjectNotPermitted"},
+		{BreakDestinationWithoutLock, StatusFailed, "DstBucketObjectLockConfigMissing"},
 	}
 	for _, c := range cases {
 		name := c.brk

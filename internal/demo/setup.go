@@ -177,7 +177,13 @@ func (d *demo) source(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := d.step("create bucket", func() (string, error) { return createBucket(ctx, d.s3A, d.src, d.o.SourceRegion, "") }); err != nil {
+	if d.o.has(BreakDestinationWithoutLock) {
+		if err := d.step("create bucket with Object Lock", func() (string, error) {
+			return createLockBucket(ctx, d.s3A, d.src, d.o.SourceRegion)
+		}); err != nil {
+			return err
+		}
+	} else if err := d.step("create bucket", func() (string, error) { return createBucket(ctx, d.s3A, d.src, d.o.SourceRegion, "") }); err != nil {
 		return err
 	}
 	if err := d.step("enable versioning", func() (string, error) { return "", versioning(ctx, d.s3A, d.src, types.BucketVersioningStatusEnabled) }); err != nil {
@@ -278,6 +284,18 @@ func (d *demo) afterSetUp(ctx context.Context) error {
 
 func createBucket(ctx context.Context, c *s3.Client, bucket, region string, ownership types.ObjectOwnership) (string, error) {
 	in := &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectOwnership: ownership}
+	if region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
+	}
+	if _, err := c.CreateBucket(ctx, in); err != nil {
+		return "", err
+	}
+	return "arn:aws:s3:::" + bucket, nil
+}
+
+// createLockBucket creates a bucket with Object Lock (and so versioning) enabled.
+func createLockBucket(ctx context.Context, c *s3.Client, bucket, region string) (string, error) {
+	in := &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectLockEnabledForBucket: aws.Bool(true)}
 	if region != "us-east-1" {
 		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
 	}
