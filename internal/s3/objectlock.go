@@ -403,7 +403,9 @@ func (s *Service) checkDeleteLock(ctx context.Context, p aws.Principal, b *Bucke
 
 // visibleLock says which Object Lock headers a GET or HEAD may show: the
 // retention to callers allowed s3:GetObjectRetention, the legal hold to
-// callers allowed s3:GetObjectLegalHold.
+// callers allowed s3:GetObjectLegalHold. The questions are evaluated, not
+// recorded: a caller without them still reads the object, so they deny
+// nothing.
 func (s *Service) visibleLock(ctx context.Context, p aws.Principal, b *Bucket, v *Version, versionID string) (retention, hold bool) {
 	check := func(action string) bool {
 		a := on(action, v.Key)
@@ -411,7 +413,12 @@ func (s *Service) visibleLock(ctx context.Context, p aws.Principal, b *Bucket, v
 			a.keys.Set("s3:versionid", versionID)
 		}
 		a.obj = v
-		return s.allowed(ctx, p, b, a)
+		req, err := s.request(ctx, p, b, a)
+		if err != nil {
+			return false
+		}
+		d, err := s.authz.Evaluate(ctx, req)
+		return err == nil && d.Allowed
 	}
 	return v.Retention != nil && check(ActionGetRetention), v.LegalHold != "" && check(ActionGetLegalHold)
 }
