@@ -15,6 +15,11 @@ func init() {
 // requestChecksumRequired): Content-MD5 or an x-amz-checksum-* header or
 // trailer, verified as the body is read. The document itself is the
 // service's to parse, so bucket and permission errors come first.
+// putBucketReplication stores a bucket's replication configuration. The
+// x-amz-bucket-object-lock-token header is accepted and needs nothing:
+// Object Lock is enabled through CreateBucket or PutObjectLockConfiguration,
+// never with a token, and an Object Lock source replicates only to Object
+// Lock destinations whatever the header says.
 func putBucketReplication(a *API, rq *Request) error {
 	body, err := readDigestedBody(rq)
 	if err != nil {
