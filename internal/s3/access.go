@@ -137,17 +137,11 @@ func listAccess(action, prefix, delimiter string, maxKeys int) access {
 // s3:PutObjectLegalHold when Object Lock headers are.
 func putAccess(ctx context.Context, key string, attrs ObjectAttributes, now time.Time) []access {
 	tags := tagKeys(taggingHeader(attrs.Tagging))
-	put := on(ActionPutObject, key, tags...)
+	put := on(ActionPutObject, key, append(lockKeys(attrs.Lock, now), tags...)...)
 	if attrs.StorageClass != "" {
 		put.keys.Set("s3:x-amz-storage-class", attrs.StorageClass)
 	}
-	if kv := lockKeys(attrs.Lock, now); len(kv) > 0 {
-		for i := 0; i < len(kv); i += 2 {
-			put.keys.Set(kv[i], kv[i+1])
-		}
-	}
-	acc := []access{put}
-	acc = append(acc, lockAccess(key, attrs.Lock, now)...)
+	acc := append([]access{put}, lockAccess(key, attrs.Lock, now)...)
 	if len(tags) > 0 {
 		acc = append(acc, on("s3:PutObjectTagging", key, tags...))
 	}
