@@ -4,6 +4,8 @@
 # SSE-KMS object replicates under the replica key, the replica keeps its
 # version id and reports REPLICA, a delete marker follows, and a destination
 # in account B without a bucket policy ends FAILED (spec §14 10, 14, 23, 30).
+# Object Lock retention and legal hold replicate to an Object Lock
+# destination; a destination without Object Lock fails the object.
 source "$(dirname "$0")/../lib/ferry.sh"
 
 start_ferry
@@ -95,4 +97,42 @@ $B s3api put-bucket-policy --bucket live-other --region us-west-2 --policy '{"Ve
    "Action":["s3:ReplicateObject","s3:ReplicateDelete","s3:ReplicateTags"],"Resource":"arn:aws:s3:::live-other/*"}]}'
 $A s3api put-object --bucket live-src --key Other/d.txt --body "$WORK/a.txt" >/dev/null
 expect_eq "$(settle Other/d.txt)" "COMPLETED" "cross-account status with the grant"
+
+step "Object Lock: retention and legal hold replicate; a destination without Object Lock fails"
+$A iam create-role --role-name lock-replication --assume-role-policy-document \
+  '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+$A iam put-role-policy --role-name lock-replication --policy-name replication --policy-document '{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["s3:GetObjectVersionForReplication","s3:GetObjectVersionAcl","s3:GetObjectRetention","s3:GetObjectLegalHold"],"Resource":"arn:aws:s3:::lock-src/*"},
+  {"Effect":"Allow","Action":["s3:ReplicateObject","s3:PutObjectRetention","s3:PutObjectLegalHold"],"Resource":["arn:aws:s3:::lock-dst/*","arn:aws:s3:::lock-plain/*"]}]}'
+$A s3api create-bucket --bucket lock-src --object-lock-enabled-for-bucket >/dev/null
+$A s3api create-bucket --bucket lock-dst --object-lock-enabled-for-bucket --region us-west-2 --create-bucket-configuration LocationConstraint=us-west-2 >/dev/null
+$A s3api create-bucket --bucket lock-plain --region us-west-2 --create-bucket-configuration LocationConstraint=us-west-2 >/dev/null
+$A s3api put-bucket-versioning --bucket lock-plain --region us-west-2 --versioning-configuration Status=Enabled
+cat >"$WORK/lock-replication.json" <<JSON
+{"Role": "arn:aws:iam::$ACCT_A:role/lock-replication", "Rules": [
+  {"ID": "locked", "Priority": 1, "Filter": {"Prefix": "ok/"}, "Status": "Enabled",
+   "Destination": {"Bucket": "arn:aws:s3:::lock-dst"}, "DeleteMarkerReplication": {"Status": "Disabled"}},
+  {"ID": "plain", "Priority": 2, "Filter": {"Prefix": "plain/"}, "Status": "Enabled",
+   "Destination": {"Bucket": "arn:aws:s3:::lock-plain"}, "DeleteMarkerReplication": {"Status": "Disabled"}}]}
+JSON
+$A s3api put-bucket-replication --bucket lock-src --replication-configuration "file://$WORK/lock-replication.json"
+until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+for key in ok/a.txt plain/a.txt; do
+  $A s3api put-object --bucket lock-src --key "$key" --body "$WORK/a.txt" --object-lock-mode GOVERNANCE \
+    --object-lock-retain-until-date "$until" --object-lock-legal-hold-status ON >/dev/null
+done
+# lock_settle waits until a lock-src key's status is no longer PENDING and prints it.
+lock_settle() {
+  local st
+  for _ in $(seq 1 100); do
+    st=$($A s3api head-object --bucket lock-src --key "$1" --query ReplicationStatus --output text)
+    [ "$st" != "PENDING" ] && { echo "$st"; return; }
+    sleep 0.1
+  done
+  echo "PENDING"
+}
+expect_eq "$(lock_settle ok/a.txt)" "COMPLETED" "Object Lock destination"
+expect_eq "$($A s3api head-object --bucket lock-dst --region us-west-2 --key ok/a.txt --query ObjectLockMode --output text)" "GOVERNANCE" "replica retention"
+expect_eq "$($A s3api head-object --bucket lock-dst --region us-west-2 --key ok/a.txt --query ObjectLockLegalHoldStatus --output text)" "ON" "replica legal hold"
+expect_eq "$(lock_settle plain/a.txt)" "FAILED" "destination without Object Lock"
 echo "replication: ok"
