@@ -811,7 +811,15 @@ func ErrInvalidRetainUntilHeader(sent string) *Error {
 }
 
 // ErrDefaultRetentionPeriod: a default retention of zero or fewer days or
-// years. [Inf] not in the catalogue.
-func ErrDefaultRetentionPeriod() *Error {
-	return New("InvalidArgument", 400, "Default retention period must be a positive integer value.")
+// years; arg is the element given ("Days" or "Years"). [Inf] not in the
+// catalogue; the message and ArgumentName as S3 answered a zero.
+func ErrDefaultRetentionPeriod(arg string) *Error {
+	return New("InvalidArgument", 400, "Default retention period must be a positive integer value.").With("ArgumentName", arg)
+}
+
+// ErrDefaultRetentionTooLong: a default retention over S3's maximum of
+// 100 years (36,500 days or 100 years). [Inf] neither code nor message is
+// in the catalogue.
+func ErrDefaultRetentionTooLong(arg string) *Error {
+	return New("InvalidArgument", 400, "Default retention period is too large.").With("ArgumentName", arg)
 }

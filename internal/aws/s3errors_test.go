@@ -335,8 +335,10 @@ func s3Cases() []s3Case {
 			msg: "Legal Hold must be either of 'ON' or 'OFF'", fields: []Field{s3Field("ArgumentName", "x-amz-object-lock-legal-hold"), s3Field("ArgumentValue", "MAYBE")}, inf: true},
 		{name: "retain until header", err: ErrInvalidRetainUntilHeader("soon"), code: "InvalidArgument", status: 400,
 			msg: "The retain until date must be provided in ISO 8601 format", fields: []Field{s3Field("ArgumentName", "x-amz-object-lock-retain-until-date"), s3Field("ArgumentValue", "soon")}, inf: true},
-		{name: "default retention period", err: ErrDefaultRetentionPeriod(), code: "InvalidArgument", status: 400,
-			msg: "Default retention period must be a positive integer value.", inf: true},
+		{name: "default retention period", err: ErrDefaultRetentionPeriod("Days"), code: "InvalidArgument", status: 400,
+			msg: "Default retention period must be a positive integer value.", fields: []Field{s3Field("ArgumentName", "Days")}, inf: true},
+		{name: "default retention too long", err: ErrDefaultRetentionTooLong("Years"), code: "InvalidArgument", status: 400,
+			msg: "Default retention period is too large.", fields: []Field{s3Field("ArgumentName", "Years")}, inf: true},
 
 		// §2.12 Throttling, server errors
 		{name: "RequestTimeout", err: ErrRequestTimeout(), code: "RequestTimeout", status: 400,

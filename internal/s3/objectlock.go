@@ -57,11 +57,24 @@ func (d *DefaultRetention) Validate() error {
 	if !validLockMode(d.Mode) || (d.Days != 0) == (d.Years != 0) {
 		return aws.ErrMalformedXML()
 	}
-	if d.Days < 0 || d.Years < 0 {
-		return aws.ErrDefaultRetentionPeriod()
+	switch {
+	case d.Days < 0:
+		return aws.ErrDefaultRetentionPeriod("Days")
+	case d.Years < 0:
+		return aws.ErrDefaultRetentionPeriod("Years")
+	case d.Days > MaxRetentionDays:
+		return aws.ErrDefaultRetentionTooLong("Days")
+	case d.Years > MaxRetentionYears:
+		return aws.ErrDefaultRetentionTooLong("Years")
 	}
 	return nil
 }
+
+// The longest default retention S3 allows: 100 years, given as days or years.
+const (
+	MaxRetentionDays  = 36500
+	MaxRetentionYears = 100
+)
 
 // until is the retain-until date of a version written at t.
 func (d *DefaultRetention) until(t time.Time) time.Time {

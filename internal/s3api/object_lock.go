@@ -95,9 +95,10 @@ func parseDefaultRetention(doc objectLockConfiguration) (*s3.DefaultRetention, e
 	}
 	out := &s3.DefaultRetention{Mode: d.Mode}
 	for _, f := range []struct {
+		name string
 		text *string
 		to   *int
-	}{{d.Days, &out.Days}, {d.Years, &out.Years}} {
+	}{{"Days", d.Days, &out.Days}, {"Years", d.Years, &out.Years}} {
 		if f.text == nil {
 			continue
 		}
@@ -106,7 +107,7 @@ func parseDefaultRetention(doc objectLockConfiguration) (*s3.DefaultRetention, e
 			return nil, aws.ErrMalformedXML()
 		}
 		if n == 0 {
-			return nil, aws.ErrDefaultRetentionPeriod()
+			return nil, aws.ErrDefaultRetentionPeriod(f.name)
 		}
 		*f.to = n
 	}
