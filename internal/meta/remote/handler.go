@@ -66,7 +66,9 @@ type requestError struct {
 
 func (e *requestError) Error() string { return e.msg }
 
-func badRequest(err error) error { return &requestError{http.StatusBadRequest, "bad request: " + err.Error()} }
+func badRequest(err error) error {
+	return &requestError{http.StatusBadRequest, "bad request: " + err.Error()}
+}
 
 func forbidden(what string, key []byte) error {
 	return &requestError{http.StatusForbidden, fmt.Sprintf("%s %q is outside the shared keyspaces", what, key)}

@@ -180,7 +180,7 @@ func (it *iterator) Next() bool {
 	return it.Valid()
 }
 
-func (it *iterator) Valid() bool  { return it.pos >= 0 && it.pos < len(it.pairs) }
+func (it *iterator) Valid() bool   { return it.pos >= 0 && it.pos < len(it.pairs) }
 func (it *iterator) Key() []byte   { return it.pairs[it.pos].K }
 func (it *iterator) Value() []byte { return nonNil(it.pairs[it.pos].V) }
 func (it *iterator) Close() error  { return nil }

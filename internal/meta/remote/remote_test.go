@@ -70,7 +70,9 @@ func TestHandlerRefusesOtherKeys(t *testing.T) {
 		{"scan outside", func() error { _, err := s.NewIterator([]byte("B"), []byte("C")); return err }},
 		{"scan spanning", func() error { _, err := s.NewIterator([]byte("i"), []byte("k")); return err }},
 		{"scan unbounded", func() error { _, err := s.NewIterator([]byte("t"), nil); return err }},
-		{"set", func() error { return commitOps(s, func(b meta.Batch) { b.Set([]byte("i-x"), nil); b.Set([]byte("k-x"), nil) }) }},
+		{"set", func() error {
+			return commitOps(s, func(b meta.Batch) { b.Set([]byte("i-x"), nil); b.Set([]byte("k-x"), nil) })
+		}},
 		{"delete", func() error { return commitOps(s, func(b meta.Batch) { b.Delete([]byte("V")) }) }},
 		{"delete range", func() error { return commitOps(s, func(b meta.Batch) { b.DeleteRange([]byte("i"), []byte("z")) }) }},
 	}
