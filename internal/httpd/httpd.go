@@ -54,6 +54,9 @@ type Server struct {
 	S3   *s3api.API
 	// IAM and STS are global: they answer in every region.
 	IAM, STS QueryService
+	// IAMForward, when set, receives every request signed for IAM before
+	// authentication: a follower forwards IAM's API to its IAM home.
+	IAMForward http.Handler
 	// Clock words clock-skew errors of the Query services (nil: system clock).
 	Clock aws.Clock
 	Admin http.Handler // served under /_ferry/admin/ for the admin principal
@@ -146,6 +149,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		w.Header().Set("Server", "Ferry")
 		s.serveFerry(w, r, reqID, hostID)
 		return "ferry"
+	}
+	if s.IAMForward != nil {
+		if _, _, _, service, ok := sigv4.ParseScope(r); ok && service == "iam" {
+			s.IAMForward.ServeHTTP(w, r)
+			return "iam"
+		}
 	}
 	auth, err := s.Auth(r)
 	if err != nil && s.KMS != nil && kmsapi.Operation(r) != "" {

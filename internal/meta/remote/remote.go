@@ -26,7 +26,7 @@ import (
 const Path = "/_ferry/admin/meta/"
 
 // MaxScanBytes bounds the keys and values of one scan's answer.
-const MaxScanBytes = 32 << 20
+const MaxScanBytes = 8 << 20
 
 // Caller sends one signed request and returns the body of a 2xx answer
 // (ferryapi.Client implements it).
