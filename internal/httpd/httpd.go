@@ -63,6 +63,9 @@ type Server struct {
 	// Diagnose serves /_ferry/doctor/, /_ferry/explain and /_ferry/events for any signed
 	// caller (the operator or an account's principal).
 	Diagnose http.Handler
+	// Replica serves /_ferry/replica/ to any signed caller: other Ferry
+	// processes' replication (it decides who may do what).
+	Replica  http.Handler
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 	// IdleTimeout bounds how long a request body may stall (default BodyIdleTimeout).
@@ -251,6 +254,8 @@ func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostI
 		s.serveSigned(w, r, reqID, hostID, s.Admin, true)
 	case (strings.HasPrefix(path, "doctor/") || path == "explain" || path == "events") && s.Diagnose != nil:
 		s.serveSigned(w, r, reqID, hostID, s.Diagnose, false)
+	case strings.HasPrefix(path, "replica/") && s.Replica != nil:
+		s.serveSigned(w, r, reqID, hostID, s.Replica, false)
 	default:
 		http.NotFound(w, r)
 	}

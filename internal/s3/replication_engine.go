@@ -30,6 +30,15 @@ type Replicator interface {
 // SetReplicator connects the replication engine; call it before serving.
 func (s *Service) SetReplicator(r Replicator) { s.replicator = r }
 
+// PeerBuckets finds buckets that other Ferry processes serve.
+type PeerBuckets interface {
+	ReplicationBucket(ctx context.Context, name string) (replication.BucketInfo, error)
+}
+
+// SetPeers connects the peers, where replication configurations may name
+// destination buckets of other regions; call it before serving.
+func (s *Service) SetPeers(p PeerBuckets) { s.peers = p }
+
 // enqueueReplication matches a new version against its bucket's replication
 // configuration (spec §12.1-3). On a match it marks the version PENDING per
 // destination and adds the queue entries to batch, the batch that commits

@@ -14,6 +14,7 @@ import (
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/remote"
 	"github.com/ferrystore/ferry/internal/meta/router"
+	"github.com/ferrystore/ferry/internal/peer"
 )
 
 // SharedPrefixes are the keyspaces of Ferry's global services, shared by
@@ -86,3 +87,35 @@ func (w *World) refreshIAM(every time.Duration, stop <-chan struct{}) {
 
 // Follower reports whether IAM and STS live at another process.
 func (w *World) Follower() bool { return w.Config.IAMHome != nil }
+
+// peerClient reaches the peers of Config.Peers: bucket lookups are signed
+// with this process's admin key, replicas with the role session's.
+func (w *World) peerClient() *peer.Client {
+	return &peer.Client{
+		Regions: w.Config.Peers,
+		Admin: func() (sdkaws.Credentials, error) {
+			c, err := ReadAdmin(w.Config.DataDir)
+			if err != nil {
+				return sdkaws.Credentials{}, err
+			}
+			return sdkaws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Source: "ferry-admin"}, nil
+		},
+		Secret: func(akid string) (string, error) {
+			sess, err := w.STS.Credentials(akid)
+			if err != nil {
+				return "", err
+			}
+			return sess.SecretAccessKey, nil
+		},
+		HTTP: &http.Client{Transport: peerTransport()},
+		Now:  w.Config.Clock.Now,
+	}
+}
+
+// peerTransport bounds the wait for a peer's answer (a replica's bytes may
+// take as long as they take to send).
+func peerTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	return t
+}
