@@ -38,6 +38,8 @@ type serveOptions struct {
 	debug    string
 	rootKey  string
 	workers  int
+	// maxBackoff caps the delay between a replication's retries.
+	maxBackoff time.Duration
 	// iamHome and iamHomeAdmin make this process a follower of an IAM home.
 	iamHome      string
 	iamHomeAdmin string
@@ -70,6 +72,7 @@ that this works at once:
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
 	f.StringVar(&o.debug, "debug-listen", envOr("FERRY_DEBUG_LISTEN", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; env FERRY_DEBUG_LISTEN)")
 	f.IntVar(&o.workers, "replication-workers", envInt("FERRY_REPLICATION_WORKERS", 0), "concurrent replications (default 16; env FERRY_REPLICATION_WORKERS)")
+	f.DurationVar(&o.maxBackoff, "replication-max-backoff", envDuration("FERRY_REPLICATION_MAX_BACKOFF", 0), "longest delay between retries of a replication that met a transient fault (default 5m; env FERRY_REPLICATION_MAX_BACKOFF)")
 	f.StringVar(&o.iamHome, "iam-home", envOr("FERRY_IAM_HOME", ""), "run as a follower: the endpoint of the Ferry process holding IAM and STS (default: the endpoint in --iam-home-admin; env FERRY_IAM_HOME)")
 	f.StringVar(&o.iamHomeAdmin, "iam-home-admin", envOr("FERRY_IAM_HOME_ADMIN", ""), "the IAM home's admin.json, whose key signs every call to the home (env FERRY_IAM_HOME_ADMIN)")
 	f.StringSliceVar(&o.peers, "peer", splitList(envOr("FERRY_PEERS", "")), "REGION=URL of a region served by another Ferry process, for replication (repeatable; env FERRY_PEERS, comma-separated)")
@@ -109,7 +112,7 @@ func serve(ctx context.Context, o serveOptions, out io.Writer) error {
 		return err
 	}
 	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log, RootKey: rootKey,
-		Replication: world.ReplicationConfig{Workers: o.workers}, IAMHome: home, Peers: peers})
+		Replication: world.ReplicationConfig{Workers: o.workers, MaxBackoff: o.maxBackoff}, IAMHome: home, Peers: peers})
 	if err != nil {
 		return err
 	}
@@ -247,4 +250,12 @@ func splitList(v string) []string {
 		return nil
 	}
 	return strings.Split(v, ",")
+}
+
+// envDuration reads a duration from the environment (def when unset or bad).
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }

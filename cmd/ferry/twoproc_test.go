@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ferrystore/ferry/internal/demo"
+	"github.com/ferrystore/ferry/internal/world"
+)
+
+// process is one `ferry serve` child process.
+type process struct {
+	t        *testing.T
+	bin      string
+	args     []string
+	endpoint string
+	cmd      *exec.Cmd
+	log      bytes.Buffer
+}
+
+// start runs the process and waits until it answers /_ferry/health.
+func (p *process) start() {
+	p.t.Helper()
+	p.cmd = exec.Command(p.bin, append([]string{"serve"}, p.args...)...)
+	p.cmd.Env = append(os.Environ(), "FERRY_ROOT_KEY=")
+	p.cmd.Stdout, p.cmd.Stderr = &p.log, &p.log
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(p.endpoint + "/_ferry/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.stop()
+	p.t.Fatalf("%s did not start:\n%s", p.endpoint, p.log.String())
+}
+
+// stop ends the process gracefully.
+func (p *process) stop() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+	p.cmd = nil
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func buildFerry(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "ferry")
+	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gocmd, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestTwoProcesses runs the walkthrough of the replication scenario across
+// two `ferry serve` processes: the IAM home serves ap-northeast-1 (A's
+// SSE-KMS source bucket), a follower sharing its IAM and STS serves
+// us-west-2 (B's versioned SSE-KMS destination with a Bucket Key). An
+// object replicates; without the destination's bucket policy the next one
+// fails DstPutObjectNotPermitted; with the follower stopped an object
+// stays PENDING and completes once it is back.
+func TestTwoProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two servers")
+	}
+	bin := buildFerry(t)
+	dir := t.TempDir()
+	homeAddr, followerAddr := freeAddr(t), freeAddr(t)
+	home := &process{t: t, bin: bin, endpoint: "http://" + homeAddr, args: []string{
+		"--data-dir", filepath.Join(dir, "home"), "--listen", homeAddr, "--regions", "ap-northeast-1",
+		"--peer", "us-west-2=http://" + followerAddr, "--replication-max-backoff", "500ms"}}
+	follower := &process{t: t, bin: bin, endpoint: "http://" + followerAddr, args: []string{
+		"--data-dir", filepath.Join(dir, "follower"), "--listen", followerAddr, "--regions", "us-west-2",
+		"--iam-home-admin", world.AdminFile(filepath.Join(dir, "home")),
+		"--peer", "ap-northeast-1=http://" + homeAddr, "--replication-max-backoff", "500ms"}}
+	home.start()
+	defer func() {
+		follower.stop()
+		home.stop()
+		if t.Failed() {
+			t.Logf("home:\n%s\nfollower:\n%s", home.log.String(), follower.log.String())
+		}
+	}()
+	follower.start()
+
+	a, b, err := demo.LoadProfiles(filepath.Join(dir, "follower"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	env, err := demo.Build(ctx, demo.Options{Endpoint: home.endpoint, DestinationEndpoint: follower.endpoint,
+		A: a, B: b, Suffix: "twoproc", Out: io.Discard})
+	if err != nil {
+		t.Fatalf("set-up across two processes: %v", err)
+	}
+	put := func(key string) string {
+		t.Helper()
+		out, err := env.Source.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(env.SourceBucket), Key: aws.String(key),
+			Body: strings.NewReader("bytes of " + key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.VersionId)
+	}
+	status := func(key, vid string) types.ReplicationStatus {
+		t.Helper()
+		out, err := env.Source.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(env.SourceBucket), Key: aws.String(key), VersionId: aws.String(vid)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.ReplicationStatus
+	}
+	settle := func(key, vid string) types.ReplicationStatus {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			st := status(key, vid)
+			if st != types.ReplicationStatusPending || time.Now().After(deadline) {
+				return st
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	t.Run("replicates", func(t *testing.T) {
+		vid := put("one.txt")
+		if st := settle("one.txt", vid); st != "COMPLETED" {
+			t.Fatalf("status %s, want COMPLETED", st)
+		}
+		checkReplica(t, env, "one.txt", vid)
+	})
+
+	t.Run("without the bucket policy", func(t *testing.T) {
+		pol, err := env.Destination.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(env.DestinationBucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Destination.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(env.DestinationBucket)}); err != nil {
+			t.Fatal(err)
+		}
+		vid := put("two.txt")
+		if st := settle("two.txt", vid); st != types.ReplicationStatusFailed {
+			t.Fatalf("status %s, want FAILED", st)
+		}
+		q := map[string][]string{"bucket": {env.SourceBucket}, "key": {"two.txt"}, "versionId": {vid}}
+		g, err := demo.Diagnose(ctx, nil, home.endpoint, a, demo.ExplainPath, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := g.FailureReasonOf(); r != "DstPutObjectNotPermitted" {
+			t.Fatalf("failure reason %q, want DstPutObjectNotPermitted", r)
+		}
+		if _, err := env.Destination.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(env.DestinationBucket), Policy: pol.Policy}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("follower down", func(t *testing.T) {
+		follower.stop()
+		vid := put("three.txt")
+		time.Sleep(2 * time.Second)
+		if st := status("three.txt", vid); st != types.ReplicationStatusPending {
+			t.Fatalf("status %s with the destination's process down, want PENDING", st)
+		}
+		follower.start()
+		if st := settle("three.txt", vid); st != "COMPLETED" {
+			t.Fatalf("status %s after the follower came back, want COMPLETED", st)
+		}
+		checkReplica(t, env, "three.txt", vid)
+	})
+}
+
+// checkReplica reads the replica in the follower's region: same version
+// id and bytes, REPLICA, encrypted under B's replica key in us-west-2.
+func checkReplica(t *testing.T, env *demo.Environment, key, vid string) {
+	t.Helper()
+	out, err := env.Destination.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(env.DestinationBucket),
+		Key: aws.String(key), VersionId: aws.String(vid)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	body, _ := io.ReadAll(out.Body)
+	checks := []struct {
+		name      string
+		got, want string
+	}{
+		{"version id", aws.ToString(out.VersionId), vid},
+		{"bytes", string(body), "bytes of " + key},
+		{"replication status", string(out.ReplicationStatus), "REPLICA"},
+		{"encryption", string(out.ServerSideEncryption), "aws:kms"},
+		{"key", aws.ToString(out.SSEKMSKeyId), env.ReplicaKey},
+		{"key region", fmt.Sprint(strings.Contains(env.ReplicaKey, ":us-west-2:")), "true"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("replica %s: %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
