@@ -137,6 +137,9 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 	if !aws.IsCode(err, "NoSuchBucket") {
 		return CreateBucketResult{}, err
 	}
+	if err := s.takenByPeer(ctx, p, in.Bucket); err != nil {
+		return CreateBucketResult{}, err
+	}
 	block := blockAll
 	b := Bucket{Name: in.Bucket, Account: p.Account, Region: region, Created: s.clock.Now().UTC(), ObjectOwnership: ownership,
 		PublicAccessBlock: &block, ACL: acl}
