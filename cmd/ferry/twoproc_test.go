@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,8 +18,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ferrystore/ferry/internal/demo"
 	"github.com/ferrystore/ferry/internal/world"
@@ -196,6 +200,77 @@ func TestTwoProcesses(t *testing.T) {
 		}
 	})
 
+	t.Run("one bucket namespace", func(t *testing.T) {
+		sameName := []struct {
+			who  demo.Credentials
+			code string
+		}{{a, "BucketAlreadyExists"}, {b, "BucketAlreadyOwnedByYou"}}
+		for _, c := range sameName {
+			_, err := s3Client(home.endpoint, "ap-northeast-1", c.who).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(env.DestinationBucket),
+				CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: "ap-northeast-1"}})
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != c.code {
+				t.Errorf("creating the follower's bucket name at the home: %v, want %s", err, c.code)
+			}
+		}
+	})
+
+	t.Run("IAM is shared", func(t *testing.T) {
+		viaFollower, viaHome := iamClient(follower.endpoint, a), iamClient(home.endpoint, a)
+		user := aws.String("made-at-the-follower")
+		if _, err := viaFollower.CreateUser(ctx, &iam.CreateUserInput{UserName: user}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := viaHome.GetUser(ctx, &iam.GetUserInput{UserName: user}); err != nil {
+			t.Fatalf("the home does not see a user made through the follower: %v", err)
+		}
+		list := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`
+		if _, err := viaHome.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: aws.String("list"), PolicyDocument: aws.String(list)}); err != nil {
+			t.Fatal(err)
+		}
+		key, err := viaHome.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		asUser := s3Client(follower.endpoint, "us-west-2", demo.Credentials{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId),
+			SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)})
+		if _, err := asUser.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {
+			t.Fatalf("the follower refuses a user made at the home: %v", err)
+		}
+		// The follower has the user's identity cached; removing the policy
+		// at the home reaches it within its refresh interval.
+		if _, err := viaHome.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: user, PolicyName: aws.String("list")}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond) // > world.DefaultIAMRefresh, twice
+		var ae smithy.APIError
+		if _, err := asUser.ListBuckets(ctx, &s3.ListBucketsInput{}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+			t.Fatalf("the follower still allows after the policy was removed at the home: %v", err)
+		}
+		// A deny on the role, written through the follower (to the home),
+		// reaches the follower's policy engine within its refresh interval.
+		roleName := env.Role[strings.LastIndex(env.Role, "/")+1:]
+		deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:ReplicateObject","Resource":"*"}]}`
+		if _, err := viaFollower.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(roleName),
+			PolicyName: aws.String("deny"), PolicyDocument: aws.String(deny)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		vid := put("denied.txt")
+		if st := settle("denied.txt", vid); st != types.ReplicationStatusFailed {
+			t.Fatalf("status %s after the role was denied, want FAILED", st)
+		}
+		if _, err := viaHome.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(roleName),
+			PolicyName: aws.String("deny")}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		vid = put("allowed-again.txt")
+		if st := settle("allowed-again.txt", vid); st != "COMPLETED" {
+			t.Fatalf("status %s after the deny was removed, want COMPLETED", st)
+		}
+	})
+
 	t.Run("follower down", func(t *testing.T) {
 		follower.stop()
 		vid := put("three.txt")
@@ -209,6 +284,16 @@ func TestTwoProcesses(t *testing.T) {
 		}
 		checkReplica(t, env, "three.txt", vid)
 	})
+}
+
+func s3Client(endpoint, region string, c demo.Credentials) *s3.Client {
+	return s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")})
+}
+
+func iamClient(endpoint string, c demo.Credentials) *iam.Client {
+	return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")})
 }
 
 // checkReplica reads the replica in the follower's region: same version
