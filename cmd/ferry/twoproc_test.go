@@ -175,6 +175,32 @@ func TestTwoProcesses(t *testing.T) {
 		checkReplica(t, env, "one.txt", vid)
 	})
 
+	t.Run("tags follow", func(t *testing.T) {
+		vid := put("tagged.txt")
+		if st := settle("tagged.txt", vid); st != "COMPLETED" {
+			t.Fatalf("status %s, want COMPLETED", st)
+		}
+		if _, err := env.Source.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(env.SourceBucket), Key: aws.String("tagged.txt"),
+			VersionId: aws.String(vid), Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("stage"), Value: aws.String("two")}}}}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			out, err := env.Destination.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(env.DestinationBucket),
+				Key: aws.String("tagged.txt"), VersionId: aws.String(vid)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.TagSet) == 1 && aws.ToString(out.TagSet[0].Value) == "two" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the replica's tags did not follow the source's: %+v", out.TagSet)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
 	t.Run("without the bucket policy", func(t *testing.T) {
 		pol, err := env.Destination.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(env.DestinationBucket)})
 		if err != nil {
