@@ -175,6 +175,16 @@ func TestTwoProcesses(t *testing.T) {
 		checkReplica(t, env, "one.txt", vid)
 	})
 
+	t.Run("doctor sees the remote destination", func(t *testing.T) {
+		g, err := demo.Diagnose(ctx, nil, home.endpoint, a, demo.DoctorPath, map[string][]string{"bucket": {env.SourceBucket}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(g.Text, "served by another Ferry process") || strings.Contains(g.Text, "DstBucketNotFound") {
+			t.Fatalf("pre-flight of a destination in the follower's region:\n%s", g.Text)
+		}
+	})
+
 	t.Run("tags follow", func(t *testing.T) {
 		vid := put("tagged.txt")
 		if st := settle("tagged.txt", vid); st != "COMPLETED" {

@@ -43,10 +43,11 @@ func (w *World) openReplication() {
 		authorizer = replication.PolicyAuthorizer{Decide: w.S3.Decide}
 	}
 	var peers replication.Peers
+	doc := &doctor.Doctor{S3: w.S3, IAM: w.IAM, KMS: w.KMS, Authz: w.Authz}
 	if len(w.Config.Peers) > 0 {
 		c := w.peerClient()
 		w.S3.SetPeers(c)
-		peers = c
+		peers, doc.Peers = c, c
 	}
 	w.Replication = replication.New(replication.Config{
 		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3, Peers: peers,
@@ -56,7 +57,8 @@ func (w *World) openReplication() {
 	})
 	w.S3.SetReplicator(w.Replication)
 	w.HTTP.Replica = &peer.Handler{Engine: w.Replication, Buckets: w.S3, Session: w.STS.Session, Principal: httpd.FromContext}
-	w.HTTP.Diagnose = &diagnoseAPI{d: &doctor.Doctor{S3: w.S3, IAM: w.IAM, KMS: w.KMS, Authz: w.Authz, Engine: w.Replication}}
+	doc.Engine = w.Replication
+	w.HTTP.Diagnose = &diagnoseAPI{d: doc}
 	w.HTTP.Registry.MustRegister(w.Replication.Metrics())
 	if !rc.Disabled {
 		w.Replication.Start()
