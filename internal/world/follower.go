@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -93,13 +94,7 @@ func (w *World) Follower() bool { return w.Config.IAMHome != nil }
 func (w *World) peerClient() *peer.Client {
 	return &peer.Client{
 		Regions: w.Config.Peers,
-		Admin: func() (sdkaws.Credentials, error) {
-			c, err := ReadAdmin(w.Config.DataDir)
-			if err != nil {
-				return sdkaws.Credentials{}, err
-			}
-			return sdkaws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Source: "ferry-admin"}, nil
-		},
+		Admin:   (&adminCreds{dataDir: w.Config.DataDir}).get,
 		Secret: func(akid string) (string, error) {
 			sess, err := w.STS.Credentials(akid)
 			if err != nil {
@@ -110,6 +105,28 @@ func (w *World) peerClient() *peer.Client {
 		HTTP: &http.Client{Transport: peerTransport()},
 		Now:  w.Config.Clock.Now,
 	}
+}
+
+// adminCreds reads this process's admin key from admin.json once it exists
+// (serve writes it after Open) and keeps it.
+type adminCreds struct {
+	dataDir string
+	mu      sync.Mutex
+	creds   *sdkaws.Credentials
+}
+
+func (a *adminCreds) get() (sdkaws.Credentials, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.creds != nil {
+		return *a.creds, nil
+	}
+	c, err := ReadAdmin(a.dataDir)
+	if err != nil {
+		return sdkaws.Credentials{}, err
+	}
+	a.creds = &sdkaws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Source: "ferry-admin"}
+	return *a.creds, nil
 }
 
 // peerTransport bounds the wait for a peer's answer (a replica's bytes may
