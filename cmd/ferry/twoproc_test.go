@@ -211,6 +211,29 @@ func TestTwoProcesses(t *testing.T) {
 		}
 	})
 
+	t.Run("delete markers follow", func(t *testing.T) {
+		out, err := env.Source.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(env.SourceBucket), Key: aws.String("one.txt")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		marker := aws.ToString(out.VersionId)
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			versions, err := env.Destination.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(env.DestinationBucket),
+				Prefix: aws.String("one.txt")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(versions.DeleteMarkers) == 1 && aws.ToString(versions.DeleteMarkers[0].VersionId) == marker {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the delete marker %s did not reach the replica bucket: %+v", marker, versions.DeleteMarkers)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
 	t.Run("without the bucket policy", func(t *testing.T) {
 		pol, err := env.Destination.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(env.DestinationBucket)})
 		if err != nil {
