@@ -330,6 +330,45 @@ func TestTwoProcesses(t *testing.T) {
 		}
 	})
 
+	t.Run("from the follower to the home", func(t *testing.T) {
+		// The follower is the source: it assumes the role (the session is
+		// written at the home) and the home verifies it on the replica write.
+		back, err := demo.Build(ctx, demo.Options{Endpoint: follower.endpoint, DestinationEndpoint: home.endpoint,
+			SourceRegion: "us-west-2", DestinationRegion: "ap-northeast-1", A: a, B: b, Suffix: "back", Out: io.Discard})
+		if err != nil {
+			t.Fatalf("set-up from the follower: %v", err)
+		}
+		out, err := back.Source.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(back.SourceBucket), Key: aws.String("back.txt"),
+			Body: strings.NewReader("bytes of back.txt")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vid := aws.ToString(out.VersionId)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			head, err := back.Source.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(back.SourceBucket), Key: aws.String("back.txt"), VersionId: aws.String(vid)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head.ReplicationStatus == "COMPLETED" {
+				break
+			}
+			if head.ReplicationStatus != types.ReplicationStatusPending || time.Now().After(deadline) {
+				t.Fatalf("status %s, want COMPLETED", head.ReplicationStatus)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		got, err := back.Destination.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(back.DestinationBucket), Key: aws.String("back.txt"), VersionId: aws.String(vid)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer got.Body.Close()
+		if body, _ := io.ReadAll(got.Body); string(body) != "bytes of back.txt" || aws.ToString(got.SSEKMSKeyId) != back.ReplicaKey ||
+			!strings.Contains(back.ReplicaKey, ":ap-northeast-1:") {
+			t.Fatalf("replica at the home: %q under %s", body, aws.ToString(got.SSEKMSKeyId))
+		}
+	})
+
 	t.Run("follower down", func(t *testing.T) {
 		follower.stop()
 		vid := put("three.txt")
