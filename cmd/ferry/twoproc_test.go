@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ferrystore/ferry/internal/demo"
+	"github.com/ferrystore/ferry/internal/ferryapi"
 	"github.com/ferrystore/ferry/internal/world"
 )
 
@@ -366,6 +368,36 @@ func TestTwoProcesses(t *testing.T) {
 		if body, _ := io.ReadAll(got.Body); string(body) != "bytes of back.txt" || aws.ToString(got.SSEKMSKeyId) != back.ReplicaKey ||
 			!strings.Contains(back.ReplicaKey, ":ap-northeast-1:") {
 			t.Fatalf("replica at the home: %q under %s", body, aws.ToString(got.SSEKMSKeyId))
+		}
+	})
+
+	t.Run("internal endpoints refuse accounts", func(t *testing.T) {
+		rootA := &ferryapi.Client{Endpoint: home.endpoint, Credentials: aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey}}
+		calls := []struct {
+			name, method, path string
+			body               string
+		}{
+			{"shared keyspace read", http.MethodPost, "/_ferry/admin/meta/get", `{"key":"aQ=="}`},
+			{"shared keyspace write", http.MethodPost, "/_ferry/admin/meta/commit", `{"ops":[{"op":"del","k":"aQ=="}]}`},
+			{"bucket lookup", http.MethodGet, "/_ferry/replica/bucket?name=" + env.SourceBucket, ""},
+			{"replica write", http.MethodPut, "/_ferry/replica/object", ""},
+		}
+		for _, c := range calls {
+			path, query, _ := strings.Cut(c.path, "?")
+			q, _ := url.ParseQuery(query)
+			_, err := rootA.Do(ctx, c.method, path, q, []byte(c.body))
+			var fe *ferryapi.Error
+			if !errors.As(err, &fe) || fe.Status != http.StatusForbidden {
+				t.Errorf("%s as account A's root: %v, want a refusal", c.name, err)
+			}
+			resp, err := http.Post(home.endpoint+path, "application/json", strings.NewReader(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s unsigned: %d, want 403", c.name, resp.StatusCode)
+			}
 		}
 	})
 

@@ -74,6 +74,10 @@ func (h *Handler) bucket(w http.ResponseWriter, r *http.Request, p aws.Principal
 // replicate runs the destination hops of a replica (or tag update) sent by
 // a source process, as the role session that signed it.
 func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, p aws.Principal, tags bool) {
+	if p.Type != aws.PrincipalAssumedRole { // before reading anything
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": p.ARN + " is not a replication role session"})
+		return
+	}
 	env, err := readEnvelope(r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
