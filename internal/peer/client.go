@@ -40,12 +40,6 @@ type Client struct {
 
 var _ replication.Peers = (*Client)(nil)
 
-// transient marks an answer the engine retries.
-type transient struct{ err error }
-
-func (t transient) Error() string { return t.err.Error() }
-func (t transient) Unwrap() error { return t.err }
-
 func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
@@ -64,9 +58,16 @@ func (c *Client) now() time.Time {
 // when every peer answers that it has none, a transient error when a peer
 // that might have it cannot be asked.
 func (c *Client) ReplicationBucket(ctx context.Context, name string) (replication.BucketInfo, error) {
+	info, _, err := c.locate(ctx, name)
+	return info, err
+}
+
+// locate is ReplicationBucket that also says which peer (by its configured
+// region) answered.
+func (c *Client) locate(ctx context.Context, name string) (replication.BucketInfo, string, error) {
 	creds, err := c.Admin()
 	if err != nil {
-		return replication.BucketInfo{}, fmt.Errorf("peer lookup of %s: %w", name, err)
+		return replication.BucketInfo{}, "", fmt.Errorf("peer lookup of %s: %w", name, err)
 	}
 	regions := make([]string, 0, len(c.Regions))
 	for r := range c.Regions {
@@ -80,13 +81,13 @@ func (c *Client) ReplicationBucket(ctx context.Context, name string) (replicatio
 		case err != nil:
 			errs = append(errs, err)
 		case found:
-			return info, nil
+			return info, region, nil
 		}
 	}
 	if len(errs) > 0 {
-		return replication.BucketInfo{}, fmt.Errorf("peer lookup of %s: %w", name, errors.Join(errs...))
+		return replication.BucketInfo{}, "", fmt.Errorf("peer lookup of %s: %w", name, errors.Join(errs...))
 	}
-	return replication.BucketInfo{}, fmt.Errorf("%w: %s (no peer serves it)", replication.ErrBucketNotFound, name)
+	return replication.BucketInfo{}, "", fmt.Errorf("%w: %s (no peer serves it)", replication.ErrBucketNotFound, name)
 }
 
 func (c *Client) lookup(ctx context.Context, creds sdkaws.Credentials, region, name string) (replication.BucketInfo, bool, error) {
@@ -132,17 +133,14 @@ func (c *Client) ReplicateTags(ctx context.Context, session aws.Principal, t *re
 // deliver finds the destination's peer and sends it the envelope (and the
 // bytes), signed by the role session.
 func (c *Client) deliver(ctx context.Context, session aws.Principal, t *replication.Task, op string, env []byte, body io.Reader, size int64) error {
-	info, err := c.ReplicationBucket(ctx, t.Destination)
+	info, peer, err := c.locate(ctx, t.Destination)
 	if errors.Is(err, replication.ErrBucketNotFound) {
 		return replication.Fail(replication.ReasonDstBucketNotFound, err)
 	}
 	if err != nil {
 		return err
 	}
-	endpoint, ok := c.Regions[info.Region]
-	if !ok {
-		return fmt.Errorf("bucket %s is in %s, which no peer serves", t.Destination, info.Region)
-	}
+	endpoint := c.Regions[peer]
 	secret, err := c.Secret(session.AccessKeyID)
 	if err != nil {
 		return fmt.Errorf("role session credentials: %w", err)
@@ -163,13 +161,13 @@ func (c *Client) deliver(ctx context.Context, session aws.Principal, t *replicat
 	req.Header.Set(HeaderEnvelopeSHA256, hex.EncodeToString(sum[:]))
 	status, raw, err := c.send(req, creds, info.Region)
 	if err != nil {
-		return transient{fmt.Errorf("send to %s: %w", info.Region, err)}
+		return fmt.Errorf("send to %s: %w", info.Region, err) // transient: retried
 	}
 	return answer(info.Region, status, raw)
 }
 
-// answer turns a peer's answer into nil, a *replication.Failure, or a
-// transient error.
+// answer turns a peer's answer into nil, a *replication.Failure, or any
+// other error, which the engine treats as transient.
 func answer(region string, status int, raw []byte) error {
 	switch status {
 	case http.StatusOK:
@@ -180,7 +178,7 @@ func answer(region string, status int, raw []byte) error {
 			return replication.Fail(f.Reason, errors.New(f.Error))
 		}
 	}
-	return transient{fmt.Errorf("%s answered %d: %s", region, status, strings.TrimSpace(string(raw)))}
+	return fmt.Errorf("%s answered %d: %s", region, status, strings.TrimSpace(string(raw))) // transient: retried
 }
 
 // send signs req for service s3 in region (UNSIGNED-PAYLOAD: the envelope
