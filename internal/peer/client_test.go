@@ -3,8 +3,10 @@ package peer
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -70,3 +72,69 @@ func TestClientLookup(t *testing.T) {
 		})
 	}
 }
+
+// A replica travels from Client to Handler whole: the envelope, the bytes
+// (none for a delete marker), and the destination's verdict back.
+func TestClientReplicate(t *testing.T) {
+	caller := aws.Principal{Type: aws.PrincipalAssumedRole, AccessKeyID: "ASIA-S3", SessionToken: "tok", RoleARN: role}
+	tests := []struct {
+		name     string
+		replica  replication.ObjectVersion
+		body     string
+		engine   error
+		wantBody string
+		want     string // "ok", a reason, or "transient"
+	}{
+		{"object", replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}, "bytes", nil, "bytes", "ok"},
+		{"delete marker", replication.ObjectVersion{Key: "k", VersionID: "v", DeleteMarker: true}, "", nil, "", "ok"},
+		{"refused", replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}, "bytes",
+			replication.Fail(replication.ReasonDstKmsKeyNotFound, errors.New("no key")), "bytes", replication.ReasonDstKmsKeyNotFound},
+		{"destination trouble", replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}, "bytes", errors.New("disk full"), "bytes", "transient"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := &acceptor{err: tt.engine}
+			h := &Handler{Engine: eng, Session: session,
+				Buckets: bucketsFunc(func(string) (replication.BucketInfo, error) {
+					return replication.BucketInfo{Name: "dst", Region: "us-west-2", Versioned: true}, nil
+				}),
+				Principal: func(ctx context.Context) (aws.Principal, bool) {
+					if r, _ := ctx.Value(lookupKey{}).(bool); r {
+						return aws.Principal{Type: aws.PrincipalAdmin}, true
+					}
+					return caller, true
+				}}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					r = r.WithContext(context.WithValue(r.Context(), lookupKey{}, true))
+				}
+				h.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c := &Client{Regions: map[string]string{"us-west-2": srv.URL},
+				Admin: func() (sdkaws.Credentials, error) {
+					return sdkaws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s"}, nil
+				},
+				Secret: func(string) (string, error) { return "secret", nil }}
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			tk := task
+			err := c.Replicate(context.Background(), caller, &tk, &tt.replica, &tt.replica, body)
+			got := "transient"
+			var f *replication.Failure
+			switch {
+			case err == nil:
+				got = "ok"
+			case errors.As(err, &f):
+				got = f.Reason
+			}
+			if got != tt.want || eng.body != tt.wantBody {
+				t.Fatalf("%s (%v), body %q; want %s, body %q", got, err, eng.body, tt.want, tt.wantBody)
+			}
+		})
+	}
+}
+
+type lookupKey struct{}
