@@ -274,6 +274,28 @@ func TestTwoProcesses(t *testing.T) {
 				t.Errorf("creating the follower's bucket name at the home: %v, want %s", err, c.code)
 			}
 		}
+		// Each process lists the account's buckets in every region.
+		lists := []struct {
+			endpoint, region string
+			who              demo.Credentials
+			want             string
+		}{
+			{follower.endpoint, "us-west-2", a, env.SourceBucket + "@ap-northeast-1"},
+			{home.endpoint, "ap-northeast-1", b, env.DestinationBucket + "@us-west-2"},
+		}
+		for _, l := range lists {
+			out, err := s3Client(l.endpoint, l.region, l.who).ListBuckets(ctx, &s3.ListBucketsInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, b := range out.Buckets {
+				got = append(got, aws.ToString(b.Name)+"@"+aws.ToString(b.BucketRegion))
+			}
+			if fmt.Sprint(got) != fmt.Sprint([]string{l.want}) {
+				t.Errorf("ListBuckets at %s: %v, want [%s]", l.region, got, l.want)
+			}
+		}
 	})
 
 	t.Run("IAM is shared", func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/s3"
 )
 
 // Client reaches the regions served by other processes.
@@ -38,7 +39,10 @@ type Client struct {
 	Now func() time.Time
 }
 
-var _ replication.Peers = (*Client)(nil)
+var (
+	_ replication.Peers   = (*Client)(nil)
+	_ s3.PeerBucketLister = (*Client)(nil)
+)
 
 func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
@@ -110,6 +114,37 @@ func (c *Client) lookup(ctx context.Context, creds sdkaws.Credentials, region, n
 		return info, false, fmt.Errorf("%s: decode bucket: %w", region, err)
 	}
 	return info, true, nil
+}
+
+// AccountBuckets lists an account's buckets at every peer (for
+// ListBuckets); it fails when a peer cannot be asked, rather than answer
+// with part of the list.
+func (c *Client) AccountBuckets(ctx context.Context, account aws.AccountID) ([]s3.BucketSummary, error) {
+	creds, err := c.Admin()
+	if err != nil {
+		return nil, fmt.Errorf("peer bucket listing: %w", err)
+	}
+	var all []s3.BucketSummary
+	for region, endpoint := range c.Regions {
+		u := endpoint + Path + "buckets?" + url.Values{"account": {string(account)}}.Encode()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		status, raw, err := c.send(req, creds, region)
+		if err != nil {
+			return nil, fmt.Errorf("list buckets at %s: %w", region, err)
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("list buckets at %s: %d: %s", region, status, bytes.TrimSpace(raw))
+		}
+		var list []s3.BucketSummary
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fmt.Errorf("list buckets at %s: decode: %w", region, err)
+		}
+		all = append(all, list...)
+	}
+	return all, nil
 }
 
 // Replicate implements replication.Peers.

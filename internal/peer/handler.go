@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/sts"
 )
 
@@ -31,6 +32,9 @@ type Handler struct {
 	Buckets interface {
 		ReplicationBucket(ctx context.Context, name string) (replication.BucketInfo, error)
 	}
+	// AccountBuckets lists an account's buckets in this process (nil: the
+	// listing endpoint answers 404).
+	AccountBuckets func(account aws.AccountID) ([]s3.BucketSummary, error)
 	// Session returns the STS session behind a temporary principal.
 	Session func(p aws.Principal) (*sts.Session, error)
 	// Principal returns the authenticated caller of a request.
@@ -46,6 +50,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op := r.URL.Path[len(Path):]; {
 	case op == "bucket" && r.Method == http.MethodGet:
 		h.bucket(w, r, p)
+	case op == "buckets" && r.Method == http.MethodGet && h.AccountBuckets != nil:
+		h.buckets(w, r, p)
 	case (op == "object" || op == "tags") && r.Method == http.MethodPut:
 		h.replicate(w, r, p, op == "tags")
 	default:
@@ -69,6 +75,24 @@ func (h *Handler) bucket(w http.ResponseWriter, r *http.Request, p aws.Principal
 	default:
 		writeJSON(w, http.StatusOK, info)
 	}
+}
+
+// buckets lists an account's buckets for a peer's ListBuckets: only
+// another Ferry process may ask (it has authorized its caller).
+func (h *Handler) buckets(w http.ResponseWriter, r *http.Request, p aws.Principal) {
+	if p.Type != aws.PrincipalAdmin {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "bucket listings are for Ferry processes"})
+		return
+	}
+	list, err := h.AccountBuckets(aws.AccountID(r.URL.Query().Get("account")))
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	if list == nil {
+		list = []s3.BucketSummary{}
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 // replicate runs the destination hops of a replica (or tag update) sent by

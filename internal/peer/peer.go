@@ -12,6 +12,8 @@
 //
 //	GET  bucket?name=B  the bucket's owner, region and versioning
 //	                    (signed by a process's admin key)
+//	GET  buckets?account=A  the account's buckets here, for ListBuckets
+//	                    (signed by a process's admin key)
 //	PUT  object         a replica: the JSON Envelope, then the bytes
 //	PUT  tags           a tag update: the JSON Envelope
 //

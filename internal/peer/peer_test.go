@@ -15,6 +15,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/sts"
 )
 
@@ -190,4 +191,31 @@ type bucketsFunc func(name string) (replication.BucketInfo, error)
 
 func (f bucketsFunc) ReplicationBucket(_ context.Context, name string) (replication.BucketInfo, error) {
 	return f(name)
+}
+
+// An account's bucket listing is for Ferry processes (the admin key) only.
+func TestBucketListing(t *testing.T) {
+	list := func(account aws.AccountID) ([]s3.BucketSummary, error) {
+		return []s3.BucketSummary{{Name: "dst", Account: account, Region: "us-west-2"}}, nil
+	}
+	tests := []struct {
+		caller aws.Principal
+		want   int
+	}{
+		{aws.Principal{Type: aws.PrincipalAdmin}, http.StatusOK},
+		{aws.Principal{Type: aws.PrincipalRoot, Account: srcAcct}, http.StatusForbidden},
+		{aws.Principal{Type: aws.PrincipalAssumedRole, RoleARN: role}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		h := &Handler{AccountBuckets: list, Principal: func(context.Context) (aws.Principal, bool) { return tt.caller, true }}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, Path+"buckets?account="+srcAcct, nil))
+		if rec.Code != tt.want {
+			t.Errorf("%s lists: %d, want %d", tt.caller.Type, rec.Code, tt.want)
+		}
+		var got []s3.BucketSummary
+		if tt.want == http.StatusOK && (json.Unmarshal(rec.Body.Bytes(), &got) != nil || len(got) != 1 || got[0].Account != srcAcct) {
+			t.Errorf("listing: %s", rec.Body)
+		}
+	}
 }

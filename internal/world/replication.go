@@ -56,7 +56,8 @@ func (w *World) openReplication() {
 		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
 	})
 	w.S3.SetReplicator(w.Replication)
-	w.HTTP.Replica = &peer.Handler{Engine: w.Replication, Buckets: w.S3, Session: w.STS.Session, Principal: httpd.FromContext}
+	w.HTTP.Replica = &peer.Handler{Engine: w.Replication, Buckets: w.S3, AccountBuckets: w.S3.AccountBuckets,
+		Session: w.STS.Session, Principal: httpd.FromContext}
 	doc.Engine = w.Replication
 	w.HTTP.Diagnose = &diagnoseAPI{d: doc}
 	w.HTTP.Registry.MustRegister(w.Replication.Metrics())
