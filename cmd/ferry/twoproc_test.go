@@ -91,7 +91,10 @@ func freeAddr(t *testing.T) string {
 
 func buildFerry(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "ferry")
-	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		gocmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
 	out, err := exec.Command(gocmd, "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
