@@ -39,7 +39,7 @@ type IAMHome struct {
 // processes (IAM's eventual consistency).
 const DefaultIAMRefresh = time.Second
 
-// homeClient is the signed client of the IAM home's admin API.
+// client is the signed client of the IAM home's admin API.
 func (h *IAMHome) client() *ferryapi.Client {
 	return &ferryapi.Client{Endpoint: h.Endpoint, HTTP: &http.Client{Timeout: 30 * time.Second},
 		Credentials: sdkaws.Credentials{AccessKeyID: h.AccessKeyID, SecretAccessKey: h.SecretAccessKey, Source: "ferry-iam-home"}}
