@@ -19,6 +19,7 @@ import (
 type demoOptions struct {
 	dataDir    string
 	endpoint   string
+	dstEnd     string
 	srcRegion  string
 	dstRegion  string
 	objects    int
@@ -71,6 +72,7 @@ Examples:
 	f := cmd.Flags()
 	f.StringVar(&o.dataDir, "data-dir", envOr("FERRY_DATA_DIR", "./ferry-data"), "the server's data directory, with admin.json and aws/credentials (env FERRY_DATA_DIR)")
 	f.StringVar(&o.endpoint, "endpoint-url", "", "the server's endpoint (default: the one in <data-dir>/admin.json)")
+	f.StringVar(&o.dstEnd, "destination-endpoint", "", "the endpoint of the Ferry process serving --destination-region, when another process than the source's serves it")
 	f.StringVar(&o.srcRegion, "source-region", "ap-northeast-1", "region of account A's source bucket")
 	f.StringVar(&o.dstRegion, "destination-region", "us-west-2", "region of account B's destination bucket")
 	f.IntVar(&o.objects, "objects", 3, "how many objects to upload")
@@ -88,7 +90,7 @@ func runDemo(ctx context.Context, o demoOptions, out io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	opts := demo.Options{SourceRegion: o.srcRegion, DestinationRegion: o.dstRegion, Objects: o.objects,
+	opts := demo.Options{SourceRegion: o.srcRegion, DestinationRegion: o.dstRegion, DestinationEndpoint: o.dstEnd, Objects: o.objects,
 		Timeout: o.timeout, Break: o.breakName, Out: out, Live: isTerminal(out)}
 	if o.breakName != "" {
 		if _, ok := demo.Breaks[o.breakName]; !ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,12 @@ type serveOptions struct {
 	debug    string
 	rootKey  string
 	workers  int
+	// maxBackoff caps the delay between a replication's retries.
+	maxBackoff time.Duration
+	// iamHome and iamHomeAdmin make this process a follower of an IAM home.
+	iamHome      string
+	iamHomeAdmin string
+	peers        []string
 }
 
 func serveCmd() *cobra.Command {
@@ -65,6 +72,10 @@ that this works at once:
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
 	f.StringVar(&o.debug, "debug-listen", envOr("FERRY_DEBUG_LISTEN", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; env FERRY_DEBUG_LISTEN)")
 	f.IntVar(&o.workers, "replication-workers", envInt("FERRY_REPLICATION_WORKERS", 0), "concurrent replications (default 16; env FERRY_REPLICATION_WORKERS)")
+	f.DurationVar(&o.maxBackoff, "replication-max-backoff", envDuration("FERRY_REPLICATION_MAX_BACKOFF", 0), "longest delay between retries of a replication that met a transient fault (default 5m; env FERRY_REPLICATION_MAX_BACKOFF)")
+	f.StringVar(&o.iamHome, "iam-home", envOr("FERRY_IAM_HOME", ""), "run as a follower: the endpoint of the Ferry process holding IAM and STS (default: the endpoint in --iam-home-admin; env FERRY_IAM_HOME)")
+	f.StringVar(&o.iamHomeAdmin, "iam-home-admin", envOr("FERRY_IAM_HOME_ADMIN", ""), "the IAM home's admin.json, whose key signs every call to the home (env FERRY_IAM_HOME_ADMIN)")
+	f.StringSliceVar(&o.peers, "peer", splitList(envOr("FERRY_PEERS", "")), "REGION=URL of a region served by another Ferry process, for replication (repeatable; env FERRY_PEERS, comma-separated)")
 	f.StringVar(&o.rootKey, "root-key-file", "", "root key file (base64, mode 0600); default: env FERRY_ROOT_KEY, else <data-dir>/root.key, created on first start")
 	return cmd
 }
@@ -92,15 +103,25 @@ func serve(ctx context.Context, o serveOptions, out io.Writer) error {
 	if o.rootKey != "" {
 		rootKey = keyring.Options{Path: o.rootKey}
 	}
+	home, err := iamHome(o)
+	if err != nil {
+		return err
+	}
+	peers, err := parsePeers(o.peers)
+	if err != nil {
+		return err
+	}
 	w, err := world.Open(world.Config{DataDir: o.dataDir, Regions: o.regions, Domains: o.domains, Logger: log, RootKey: rootKey,
-		Replication: world.ReplicationConfig{Workers: o.workers}})
+		Replication: world.ReplicationConfig{Workers: o.workers, MaxBackoff: o.maxBackoff}, IAMHome: home, Peers: peers})
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	created, err := w.Bootstrap()
-	if err != nil {
-		return err
+	var created []iam.Account
+	if home == nil { // a follower shares the home's accounts
+		if created, err = w.Bootstrap(); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -159,6 +180,12 @@ func printWelcome(out io.Writer, o serveOptions, w *world.World, endpoint string
 	fmt.Fprintf(out, "Ferry is listening on %s\n", endpoint)
 	fmt.Fprintf(out, "Data directory: %s\n", abs)
 	fmt.Fprintf(out, "Regions: %s\n", strings.Join(o.regions, ", "))
+	if h := w.Config.IAMHome; h != nil {
+		fmt.Fprintf(out, "IAM and STS: shared with the IAM home at %s\n", h.Endpoint)
+	}
+	for region, endpoint := range w.Config.Peers {
+		fmt.Fprintf(out, "Peer: %s at %s\n", region, endpoint)
+	}
 	if len(created) > 0 {
 		fmt.Fprintln(out, "Created accounts:")
 		for _, a := range created {
@@ -176,4 +203,59 @@ Use it with the AWS CLI:
   aws --profile ferry-a s3api list-buckets
 
 `, abs)
+}
+
+// iamHome reads the follower options: nil for an IAM home.
+func iamHome(o serveOptions) (*world.IAMHome, error) {
+	if o.iamHome == "" && o.iamHomeAdmin == "" {
+		return nil, nil
+	}
+	if o.iamHomeAdmin == "" {
+		return nil, errors.New("--iam-home needs --iam-home-admin, the home's admin.json")
+	}
+	raw, err := os.ReadFile(o.iamHomeAdmin)
+	if err != nil {
+		return nil, fmt.Errorf("read the IAM home's admin credentials: %w", err)
+	}
+	var c world.AdminCredentials
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", o.iamHomeAdmin, err)
+	}
+	endpoint := o.iamHome
+	if endpoint == "" {
+		endpoint = c.Endpoint
+	}
+	if endpoint == "" || c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return nil, fmt.Errorf("%s names no endpoint or key, and --iam-home is not set", o.iamHomeAdmin)
+	}
+	return &world.IAMHome{Endpoint: endpoint, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, nil
+}
+
+// parsePeers reads REGION=URL pairs.
+func parsePeers(list []string) (map[string]string, error) {
+	peers := map[string]string{}
+	for _, p := range list {
+		region, endpoint, ok := strings.Cut(p, "=")
+		if !ok || region == "" || !strings.HasPrefix(endpoint, "http") {
+			return nil, fmt.Errorf("bad --peer %q: want REGION=http(s)://HOST:PORT", p)
+		}
+		peers[region] = strings.TrimRight(endpoint, "/")
+	}
+	return peers, nil
+}
+
+// splitList splits a comma-separated environment value ("" is none).
+func splitList(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// envDuration reads a duration from the environment (def when unset or bad).
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }

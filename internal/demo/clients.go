@@ -53,13 +53,22 @@ func provider(c Credentials) aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")
 }
 
+// endpointFor is the process serving region: the destination's may be
+// another process than the source's (Options.DestinationEndpoint).
+func (o Options) endpointFor(region string) string {
+	if region == o.DestinationRegion && o.DestinationEndpoint != "" {
+		return o.DestinationEndpoint
+	}
+	return o.Endpoint
+}
+
 func (d *demo) s3Client(c Credentials, region string) *s3.Client {
-	return s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(d.o.Endpoint), UsePathStyle: true,
+	return s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(d.o.endpointFor(region)), UsePathStyle: true,
 		HTTPClient: d.o.HTTPClient, Credentials: provider(c)})
 }
 
 func (d *demo) kmsClient(c Credentials, region string) *kms.Client {
-	return kms.New(kms.Options{Region: region, BaseEndpoint: aws.String(d.o.Endpoint),
+	return kms.New(kms.Options{Region: region, BaseEndpoint: aws.String(d.o.endpointFor(region)),
 		HTTPClient: d.o.HTTPClient, Credentials: provider(c)})
 }
 

@@ -35,6 +35,9 @@ type Credentials struct {
 type Options struct {
 	// Endpoint is the server's URL, e.g. http://127.0.0.1:9780.
 	Endpoint string
+	// DestinationEndpoint serves the destination region when another Ferry
+	// process does (a follower of Endpoint's IAM); empty means Endpoint.
+	DestinationEndpoint string
 	// A owns the source bucket, B the destination bucket.
 	A, B Credentials
 	// Operator, when set, is the server's admin key: diagnostics are asked
@@ -133,6 +136,9 @@ func (o *Options) defaults() error {
 			return fmt.Errorf("unknown break %q (known: %v)", o.Break, BreakNames())
 		}
 	}
+	if o.DestinationEndpoint == "" {
+		o.DestinationEndpoint = o.Endpoint
+	}
 	if o.SourceRegion == "" {
 		o.SourceRegion = "ap-northeast-1"
 	}
@@ -173,6 +179,11 @@ type Environment struct {
 	DestinationRegion string
 	// Source writes into SourceBucket as account A.
 	Source *s3.Client
+	// Destination reads DestinationBucket as account B.
+	Destination *s3.Client
+	// Role is the replication role's ARN; ReplicaKey the ARN of B's
+	// replica key (the rule's ReplicaKmsKeyID).
+	Role, ReplicaKey string
 }
 
 // Build builds the walkthrough's set-up (with o.Break's mistake, if any)
@@ -186,5 +197,6 @@ func Build(ctx context.Context, o Options) (*Environment, error) {
 		return nil, err
 	}
 	return &Environment{Endpoint: o.Endpoint, SourceBucket: d.src, DestinationBucket: d.dst,
-		SourceRegion: o.SourceRegion, DestinationRegion: o.DestinationRegion, Source: d.s3A}, nil
+		SourceRegion: o.SourceRegion, DestinationRegion: o.DestinationRegion, Source: d.s3A,
+		Destination: d.s3B, Role: d.roleARN, ReplicaKey: d.replicaKeyID}, nil
 }

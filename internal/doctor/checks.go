@@ -124,6 +124,9 @@ func (r *run) checkSourceKey(t *target) []Check {
 
 func (r *run) checkDestination(t *target) Check {
 	c := Check{Hop: HopDestination, Title: "destination bucket " + t.dstName + " exists and is versioned"}
+	if t.dst == nil && (t.remote != nil || t.remoteErr != nil) {
+		return remoteDestination(t, c)
+	}
 	if t.dst == nil {
 		c.Status, c.Reason, c.Detail = Fail, replication.ReasonDstBucketNotFound, "bucket "+t.dstName+" does not exist"
 		c.Fixes = []Fix{{Document: "bucket " + t.dstName, Action: "create bucket " + t.dstName + " and enable versioning on it"}}
@@ -141,6 +144,27 @@ func (r *run) checkDestination(t *target) Check {
 	default:
 		c.Status = OK
 	}
+	return c
+}
+
+// remoteDestination is the destination check of a bucket another process
+// serves: its versioning is known here, its bucket policy and replica key
+// are checked by that process when objects replicate.
+func remoteDestination(t *target, c Check) Check {
+	if t.remoteErr != nil {
+		c.Status, c.Detail = Unknown, "the processes serving other regions cannot be asked: "+t.remoteErr.Error()
+		return c
+	}
+	b := t.remote
+	c.Title = fmt.Sprintf("destination bucket %s (account %s, %s, served by another Ferry process) is versioned", b.Name, b.Account, b.Region)
+	if !b.Versioned {
+		c.Status, c.Reason = Fail, replication.ReasonDstBucketUnversioned
+		c.Detail = "versioning is not enabled on bucket " + b.Name
+		return c
+	}
+	c.Status = Warn
+	c.Detail = "the write permissions (bucket policy) and the replica key are checked by the process serving " +
+		b.Region + " when objects replicate; run ferry doctor there for its side"
 	return c
 }
 

@@ -34,6 +34,9 @@ type Doctor struct {
 	KMS    *kms.Service
 	Authz  *authz.Authorizer
 	Engine *replication.Engine
+	// Peers, when set, finds destination buckets other Ferry processes
+	// serve; their destination hops are checked there, not here.
+	Peers s3.PeerBuckets
 }
 
 // Status is a check's outcome.

@@ -132,6 +132,7 @@ func (r *run) versionTarget(rule *replication.Rule, v *replication.ObjectVersion
 		t.srcKMS, t.bucketKey = v.KMSKeyID, v.BucketKey
 	}
 	t.dst, _ = r.d.S3.Bucket(t.dstName)
+	r.findRemote(t)
 	return t
 }
 

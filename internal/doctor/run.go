@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
@@ -50,6 +51,10 @@ type target struct {
 	// not exist.
 	dstName string
 	dst     *s3.Bucket
+	// remote describes a destination another process serves (Peers), when
+	// dst is nil; remoteErr says why the peers could not be asked.
+	remote    *replication.BucketInfo
+	remoteErr error
 	// key is the object key checked: a real key for Explain, or the rule's
 	// prefix followed by "*" for the pre-flight, which policies match as
 	// "every key under the prefix".
@@ -98,6 +103,7 @@ func (r *run) ruleTarget(rule *replication.Rule) *target {
 		}
 	}
 	t.dst, _ = r.d.S3.Bucket(t.dstName)
+	r.findRemote(t)
 	return t
 }
 
@@ -129,4 +135,20 @@ func (r *run) seesRole() bool {
 func roleAccount(arn string) aws.AccountID {
 	account, _ := replication.RoleAccount(arn)
 	return aws.AccountID(account)
+}
+
+// findRemote looks a destination this process does not serve up at the
+// peers.
+func (r *run) findRemote(t *target) {
+	if t.dst != nil || r.d.Peers == nil {
+		return
+	}
+	info, err := r.d.Peers.ReplicationBucket(r.ctx, t.dstName)
+	switch {
+	case errors.Is(err, replication.ErrBucketNotFound):
+	case err != nil:
+		t.remoteErr = err
+	default:
+		t.remote = &info
+	}
 }

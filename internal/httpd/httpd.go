@@ -55,12 +55,18 @@ type Server struct {
 	S3   *s3api.API
 	// IAM and STS are global: they answer in every region.
 	IAM, STS QueryService
+	// IAMForward, when set, receives every request signed for IAM before
+	// authentication: a follower forwards IAM's API to its IAM home.
+	IAMForward http.Handler
 	// Clock words clock-skew errors of the Query services (nil: system clock).
 	Clock aws.Clock
 	Admin http.Handler // served under /_ferry/admin/ for the admin principal
 	// Diagnose serves /_ferry/doctor/, /_ferry/explain and /_ferry/events for any signed
 	// caller (the operator or an account's principal).
 	Diagnose http.Handler
+	// Replica serves /_ferry/replica/ to any signed caller: other Ferry
+	// processes' replication (it decides who may do what).
+	Replica  http.Handler
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 	// IdleTimeout bounds how long a request body may stall (default BodyIdleTimeout).
@@ -148,6 +154,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		w.Header().Set("Server", "Ferry")
 		s.serveFerry(w, r, reqID, hostID)
 		return "ferry"
+	}
+	if s.IAMForward != nil {
+		if _, _, _, service, ok := sigv4.ParseScope(r); ok && service == "iam" {
+			s.IAMForward.ServeHTTP(w, r)
+			return "iam"
+		}
 	}
 	auth, err := s.Auth(r)
 	if err != nil && s.KMS != nil && kmsapi.Operation(r) != "" {
@@ -244,6 +256,8 @@ func (s *Server) serveFerry(w http.ResponseWriter, r *http.Request, reqID, hostI
 		s.serveSigned(w, r, reqID, hostID, s.Admin, true)
 	case (strings.HasPrefix(path, "doctor/") || path == "explain" || path == "events") && s.Diagnose != nil:
 		s.serveSigned(w, r, reqID, hostID, s.Diagnose, false)
+	case strings.HasPrefix(path, "replica/") && s.Replica != nil:
+		s.serveSigned(w, r, reqID, hostID, s.Replica, false)
 	default:
 		http.NotFound(w, r)
 	}

@@ -71,6 +71,8 @@ type Service struct {
 	writeMu  sync.Mutex // serialises read-modify-write of users, roles and policies
 	// generation counts entity writes (see Generation).
 	generation atomic.Uint64
+	// stamp is the last IAM write stamp this process wrote or saw.
+	stamp atomic.Pointer[[]byte]
 	// keys caches access keys by id: every request looks its key up. Any
 	// IAM write clears it (see commit).
 	keys *memo.Table[string, AccessKey]

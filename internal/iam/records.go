@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,7 +165,10 @@ func (s *Service) commit(records map[string]any) error {
 			b.Set([]byte(k), mustJSON(v))
 		}
 	}
+	stamp := newStamp()
+	b.Set(stampKey, stamp)
 	err := b.Commit()
+	s.stamp.Store(&stamp)
 	s.generation.Add(1) // after the write, even a failed one: readers reload
 	s.keys.Clear()
 	if err != nil {
@@ -175,7 +180,44 @@ func (s *Service) commit(records map[string]any) error {
 // Generation counts writes of users, roles and policies. A reader that
 // cached what it read at generation g may keep using it while Generation
 // still returns g (read the generation before reading the records).
+// Writes made by another process sharing the IAM keyspace move it once
+// Refresh has seen them.
 func (s *Service) Generation() uint64 { return s.generation.Load() }
+
+// stampKey holds a random stamp that every commit of users, roles and
+// policies replaces, so that a process sharing the IAM keyspace (a
+// follower, or the home for a follower's writes) can tell that IAM changed.
+var stampKey = meta.NewKey('i').Bytes([]byte{'g'})
+
+func newStamp() []byte {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("iam: random stamp: %v", err))
+	}
+	return b
+}
+
+// Refresh reads the IAM write stamp and, when another process has written
+// since this one last looked, moves Generation and forgets cached access
+// keys, so that every cache keyed by the generation reloads. Ferry calls
+// it about once a second: that is how long an IAM change made through one
+// process may take to reach the others (IAM's eventual consistency).
+func (s *Service) Refresh() error {
+	cur, err := s.store.Get(stampKey)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("iam: read write stamp: %w", err)
+	}
+	if last := s.stamp.Load(); last != nil && bytes.Equal(*last, cur) {
+		return nil
+	}
+	s.stamp.Store(&cur)
+	s.generation.Add(1)
+	s.keys.Clear()
+	return nil
+}
 
 // newUniqueID returns a 21-character IAM unique id (AIDA…, AROA…, ANPA…).
 func newUniqueID(prefix string) string {

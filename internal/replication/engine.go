@@ -32,7 +32,10 @@ type Config struct {
 	Clock       aws.Clock
 	Source      Source
 	Destination DestinationStore
-	Assumer     Assumer
+	// Peers, when set, reaches destination buckets served by other
+	// processes; nil means every destination is in Destination.
+	Peers   Peers
+	Assumer Assumer
 	// Authorizer defaults to the interim OwnerAuthorizer.
 	Authorizer Authorizer
 	// Encryption defaults to MatrixEncryption (spec §3.3).

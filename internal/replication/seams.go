@@ -212,6 +212,19 @@ type DestinationStore interface {
 	PutReplicaTags(ctx context.Context, bucket, key, versionID string, tags []Tag) error
 }
 
+// Peers reaches destination buckets that other Ferry processes serve (the
+// regions this process does not). The engine turns to it when its own
+// DestinationStore has no such bucket. The peer runs the destination hops
+// itself (Engine.Accept, Engine.AcceptTags) as the role session, whose
+// credentials sign the call; both methods return nil, a *Failure with the
+// peer's §6.2 reason, or a transient error (the peer unreachable or
+// failing), after which the task is retried. A bucket no peer serves is a
+// *Failure with ReasonDstBucketNotFound.
+type Peers interface {
+	Replicate(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion, body io.Reader) error
+	ReplicateTags(ctx context.Context, session aws.Principal, t *Task, src *ObjectVersion) error
+}
+
 // ReplicaACLStore is a DestinationStore that keeps ACLs: an update task
 // (TagUpdate) also brings a replica's ACL in line with its source's, unless
 // the destination owner owns the replica (owner override or

@@ -153,6 +153,32 @@ func (e *Engine) replicate(ctx context.Context, t *Task) error {
 		}
 		defer body.Close()
 	}
+	var data io.Reader
+	if body != nil {
+		data = body
+	}
+	return e.deliver(ctx, session, t, src, &replica, data)
+}
+
+// deliver hands the replica to the destination: in process when this
+// process serves the bucket, else to the peer that does.
+func (e *Engine) deliver(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion, body io.Reader) error {
+	err := e.Accept(ctx, session, t, src, replica, body)
+	if f, ok := asFailure(err); ok && f.Reason == ReasonDstBucketNotFound && e.cfg.Peers != nil {
+		return e.cfg.Peers.Replicate(ctx, session, t, src, replica, body)
+	}
+	return err
+}
+
+// Accept runs the destination's hops of a replication (§12.4 d–g) as
+// session against this process's destination: the bucket must exist and be
+// versioned, the replica's encryption and the write permissions are
+// checked, and the replica is written with the source's version id
+// (idempotently). replica is the source version as the source hops left it
+// (tags dropped when they may not be read). It returns nil, a *Failure, or
+// a transient error. The worker calls it for a bucket served here; a peer's
+// replica endpoint calls it for a replication sent by another process.
+func (e *Engine) Accept(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion, body io.Reader) error {
 	// d. The destination bucket must exist, be versioned, and have Object
 	// Lock when the source has.
 	dst, err := e.cfg.Destination.ReplicationBucket(ctx, t.Destination)
@@ -168,11 +194,11 @@ func (e *Engine) replicate(ctx context.Context, t *Task) error {
 		return err
 	}
 	// e, f. The replica's encryption, then the write permissions.
-	if err := e.writable(ctx, session, t, dst, src, &replica); err != nil {
+	if err := e.writable(ctx, session, t, dst, src, replica); err != nil {
 		return err
 	}
 	// g. Write the replica with the source's version id (idempotent).
-	if err := e.cfg.Destination.WriteReplica(ctx, session, t.Destination, &replica, body); err != nil {
+	if err := e.cfg.Destination.WriteReplica(ctx, session, t.Destination, replica, body); err != nil {
 		return dstFailure(t, err)
 	}
 	return nil
@@ -386,6 +412,26 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 	if !d.Allowed {
 		return Fail(ReasonSrcGetTaggingNotPermitted, denial(session, ActionGetObjectVersionTagging, arn, d))
 	}
+	if t.ObjectLock {
+		replica := *src
+		if err := e.readableLock(ctx, session, t, src, &replica, true); err != nil {
+			return err
+		}
+	}
+	err = e.AcceptTags(ctx, session, t, src)
+	if f, ok := asFailure(err); ok && f.Reason == ReasonDstBucketNotFound && e.cfg.Peers != nil {
+		return e.cfg.Peers.ReplicateTags(ctx, session, t, src)
+	}
+	return err
+}
+
+// AcceptTags runs the destination's side of a tag update (§12.5) as
+// session against this process's destination: s3:ReplicateTags (implied
+// by s3:ReplicateObject unless explicitly denied), then the replica's tags
+// and, unless the destination owner owns the replica, its ACL, from src.
+// Like Accept, the worker calls it for a bucket served here and the
+// replica endpoint for one sent by a peer.
+func (e *Engine) AcceptTags(ctx context.Context, session aws.Principal, t *Task, src *ObjectVersion) error {
 	dst, err := e.cfg.Destination.ReplicationBucket(ctx, t.Destination)
 	if errors.Is(err, ErrBucketNotFound) {
 		return Fail(ReasonDstBucketNotFound, err)
@@ -393,10 +439,15 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 	if err != nil {
 		return fmt.Errorf("destination bucket %s: %w", t.Destination, err)
 	}
-	if err := e.lockUpdatable(ctx, session, t, dst, src); err != nil {
-		return err
+	if t.ObjectLock {
+		if err := lockParity(t, dst); err != nil {
+			return err
+		}
+		if err := e.writableLock(ctx, session, t, dst, src, true); err != nil {
+			return err
+		}
 	}
-	arn = objectARN(t.Destination, t.Key)
+	arn := objectARN(t.Destination, t.Key)
 	tags, err := e.authorize(ctx, session, ActionReplicateTags, arn, dst.Account, nil)
 	if err != nil {
 		return err
@@ -426,20 +477,4 @@ func (e *Engine) replicateTags(ctx context.Context, t *Task) error {
 		}
 	}
 	return e.replicateLock(ctx, t, src)
-}
-
-// lockUpdatable runs the Object Lock checks of an update task from an
-// Object Lock bucket: parity, then reading and putting the lock.
-func (e *Engine) lockUpdatable(ctx context.Context, session aws.Principal, t *Task, dst BucketInfo, src *ObjectVersion) error {
-	if !t.ObjectLock {
-		return nil
-	}
-	if err := lockParity(t, dst); err != nil {
-		return err
-	}
-	replica := *src
-	if err := e.readableLock(ctx, session, t, src, &replica, true); err != nil {
-		return err
-	}
-	return e.writableLock(ctx, session, t, dst, &replica, true)
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
@@ -138,6 +139,9 @@ func (s *Service) CreateBucket(ctx context.Context, p aws.Principal, in CreateBu
 		return CreateBucketResult{}, aws.ErrBucketAlreadyOwnedByYou(in.Bucket)
 	}
 	if !aws.IsCode(err, "NoSuchBucket") {
+		return CreateBucketResult{}, err
+	}
+	if err := s.takenByPeer(ctx, p, in.Bucket); err != nil {
 		return CreateBucketResult{}, err
 	}
 	block := blockAll
@@ -305,44 +309,78 @@ type ListBucketsOutput struct {
 	ContinuationToken string
 }
 
-// ListBuckets lists the caller's buckets in name order.
+// ListBuckets lists the caller's buckets in name order: this process's
+// and, with peers that can list (SetPeers), those other processes serve.
 func (s *Service) ListBuckets(ctx context.Context, p aws.Principal, in ListBucketsInput) (ListBucketsOutput, error) {
 	if _, err := s.authz.Authorize(ctx, authz.Request{Principal: p, Action: ActionListAllMyBuckets,
 		Keys: s.conditionKeys(ctx, access{action: ActionListAllMyBuckets}, "")}); err != nil {
 		return ListBucketsOutput{}, err
 	}
-	prefix := accountBucketPrefix(p.Account)
-	it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
+	all, err := s.AccountBuckets(p.Account)
 	if err != nil {
-		return ListBucketsOutput{}, aws.Internal(err)
+		return ListBucketsOutput{}, err
 	}
-	defer it.Close()
-	var out ListBucketsOutput
-	for ok := it.First(); ok; ok = it.Next() {
-		name, _, okName := meta.ReadString(it.Key()[len(prefix):])
-		if !okName {
-			return out, aws.Internal(fmt.Errorf("bad account index key %q", it.Key()))
-		}
-		if !strings.HasPrefix(name, in.Prefix) || (in.ContinuationToken != "" && name <= in.ContinuationToken) {
-			continue
-		}
-		b, err := s.Bucket(name)
+	if l, ok := s.peers.(PeerBucketLister); ok {
+		remote, err := l.AccountBuckets(ctx, p.Account)
 		if err != nil {
-			if aws.IsCode(err, "NoSuchBucket") {
-				continue
-			}
-			return out, err
+			return ListBucketsOutput{}, aws.New("ServiceUnavailable", 503, "Service is unable to handle request.").
+				WithCause(fmt.Errorf("list the buckets other regions serve: %w", err))
 		}
-		if in.BucketRegion != "" && b.Region != in.BucketRegion {
+		all = append(all, remote...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	var out ListBucketsOutput
+	for _, b := range all {
+		if !strings.HasPrefix(b.Name, in.Prefix) || (in.ContinuationToken != "" && b.Name <= in.ContinuationToken) ||
+			(in.BucketRegion != "" && b.Region != in.BucketRegion) {
 			continue
 		}
 		if in.MaxBuckets > 0 && len(out.Buckets) == in.MaxBuckets {
 			out.ContinuationToken = out.Buckets[len(out.Buckets)-1].Name
 			break
 		}
-		out.Buckets = append(out.Buckets, *b)
+		out.Buckets = append(out.Buckets, Bucket{Name: b.Name, Account: b.Account, Region: b.Region, Created: b.Created})
 	}
-	sort.Slice(out.Buckets, func(i, j int) bool { return out.Buckets[i].Name < out.Buckets[j].Name })
+	return out, nil
+}
+
+// BucketSummary is what a bucket listing shows of a bucket.
+type BucketSummary struct {
+	Name    string        `json:"name"`
+	Account aws.AccountID `json:"account"`
+	Region  string        `json:"region"`
+	Created time.Time     `json:"created"`
+}
+
+// PeerBucketLister lists an account's buckets that other processes serve.
+type PeerBucketLister interface {
+	AccountBuckets(ctx context.Context, account aws.AccountID) ([]BucketSummary, error)
+}
+
+// AccountBuckets lists the buckets of an account this process serves, in
+// name order (no authorization: callers decide).
+func (s *Service) AccountBuckets(account aws.AccountID) ([]BucketSummary, error) {
+	prefix := accountBucketPrefix(account)
+	it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
+	if err != nil {
+		return nil, aws.Internal(err)
+	}
+	defer it.Close()
+	var out []BucketSummary
+	for ok := it.First(); ok; ok = it.Next() {
+		name, _, okName := meta.ReadString(it.Key()[len(prefix):])
+		if !okName {
+			return nil, aws.Internal(fmt.Errorf("bad account index key %q", it.Key()))
+		}
+		b, err := s.Bucket(name)
+		if aws.IsCode(err, "NoSuchBucket") {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BucketSummary{Name: b.Name, Account: b.Account, Region: b.Region, Created: b.Created})
+	}
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ferrystore/ferry/internal/authz"
@@ -57,10 +58,21 @@ func (s *Service) PutBucketReplication(ctx context.Context, p aws.Principal, buc
 }
 
 // checkDestinations requires every destination bucket to exist with
-// versioning Enabled; AWS answers both failures alike (§2.2 #2, #3).
+// versioning Enabled; AWS answers both failures alike (§2.2 #2, #3). A
+// bucket this process does not serve is looked up at the peers (SetPeers).
 func (s *Service) checkDestinations(cfg *replication.Configuration) error {
 	for _, name := range cfg.DestinationBuckets() {
 		d, err := s.Bucket(name)
+		if aws.IsCode(err, "NoSuchBucket") && s.peers != nil {
+			info, err := s.peers.ReplicationBucket(context.Background(), name)
+			if errors.Is(err, replication.ErrBucketNotFound) || (err == nil && !info.Versioned) {
+				return replication.ErrDestinationNotVersioned()
+			}
+			if err != nil {
+				return aws.Internal(fmt.Errorf("replication destination %s: %w", name, err))
+			}
+			continue
+		}
 		if aws.IsCode(err, "NoSuchBucket") {
 			return replication.ErrDestinationNotVersioned()
 		}

@@ -30,6 +30,35 @@ type Replicator interface {
 // SetReplicator connects the replication engine; call it before serving.
 func (s *Service) SetReplicator(r Replicator) { s.replicator = r }
 
+// PeerBuckets finds buckets that other Ferry processes serve.
+type PeerBuckets interface {
+	ReplicationBucket(ctx context.Context, name string) (replication.BucketInfo, error)
+}
+
+// SetPeers connects the peers, where replication configurations may name
+// destination buckets of other regions, and whose buckets share this
+// process's global namespace; call it before serving.
+func (s *Service) SetPeers(p PeerBuckets) { s.peers = p }
+
+// takenByPeer refuses a bucket name another process serves, as S3's global
+// namespace does. When a peer cannot be asked the name cannot be promised,
+// and creation fails (503) rather than risk two buckets of one name.
+func (s *Service) takenByPeer(ctx context.Context, p aws.Principal, name string) error {
+	if s.peers == nil {
+		return nil
+	}
+	info, err := s.peers.ReplicationBucket(ctx, name)
+	switch {
+	case errors.Is(err, replication.ErrBucketNotFound):
+		return nil
+	case err != nil:
+		return aws.New("ServiceUnavailable", 503, "Service is unable to handle request.").WithCause(fmt.Errorf("cannot tell whether another region holds bucket %s: %w", name, err))
+	case info.Account == p.Account:
+		return aws.ErrBucketAlreadyOwnedByYou(name)
+	}
+	return aws.ErrBucketAlreadyExists(name)
+}
+
 // enqueueReplication matches a new version against its bucket's replication
 // configuration (spec §12.1-3). On a match it marks the version PENDING per
 // destination and adds the queue entries to batch, the batch that commits

@@ -42,6 +42,8 @@ type Service struct {
 	principalExists func(arn string) bool
 	// replicator receives new versions' replication work (SetReplicator).
 	replicator Replicator
+	// peers finds destination buckets served elsewhere (SetPeers).
+	peers PeerBuckets
 }
 
 // Config holds what a Service needs.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/memo"
 	"github.com/ferrystore/ferry/internal/meta"
 )
 
@@ -56,7 +57,14 @@ type Service struct {
 	iam      *iam.Service
 	trust    TrustEvaluator
 	validate iam.PolicyValidator
+	// sessions caches decoded sessions: a session is written once and never
+	// changed, so a cached one is never stale (a follower of an IAM home
+	// reads each one across the network once).
+	sessions *memo.Table[string, Session]
 }
+
+// sessionCacheLimit bounds the session cache.
+const sessionCacheLimit = 10000
 
 // Config holds what a Service is built from.
 type Config struct {
@@ -71,7 +79,8 @@ type Config struct {
 
 // New returns the STS service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, clock: cfg.Clock, iam: cfg.IAM, trust: cfg.Trust, validate: cfg.ValidatePolicy}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, iam: cfg.IAM, trust: cfg.Trust, validate: cfg.ValidatePolicy,
+		sessions: memo.New[string, Session](sessionCacheLimit)}
 	if s.clock == nil {
 		s.clock = aws.SystemClock{}
 	}
@@ -91,18 +100,22 @@ func sessionKey(akid string) []byte { return meta.NewKey('t').Bytes([]byte{'s'})
 
 // Credentials returns the session of a temporary access key, or
 // aws.ErrExpiredToken once it has expired (by the service's clock), or
-// ErrNoSuchSession.
+// ErrNoSuchSession. Sessions are cached: treat the session's maps and
+// slices as read-only.
 func (s *Service) Credentials(akid string) (*Session, error) {
-	raw, err := s.store.Get(sessionKey(akid))
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil, ErrNoSuchSession
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sts: read session: %w", err)
-	}
-	var sess Session
-	if err := json.Unmarshal(raw, &sess); err != nil {
-		return nil, fmt.Errorf("sts: decode session: %w", err)
+	sess, gen, ok := s.sessions.Get(akid)
+	if !ok {
+		raw, err := s.store.Get(sessionKey(akid))
+		if errors.Is(err, meta.ErrNotFound) {
+			return nil, ErrNoSuchSession
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sts: read session: %w", err)
+		}
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			return nil, fmt.Errorf("sts: decode session: %w", err)
+		}
+		s.sessions.Put(akid, sess, gen)
 	}
 	if sess.Expired(s.clock.Now()) {
 		return &sess, aws.ErrExpiredToken(sess.SessionToken)

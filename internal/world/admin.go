@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/meta/remote"
 )
 
 // adminAPI serves /_ferry/admin/: JSON endpoints for the operator. The HTTP
@@ -32,12 +34,19 @@ func (a *adminAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		a.createAccount(rw, r)
 	case r.URL.Path == "/_ferry/admin/decisions" && r.Method == http.MethodGet:
 		a.decisions(rw, r)
+	case strings.HasPrefix(r.URL.Path, remote.Path) && !a.w.Follower():
+		// The shared keyspaces, for followers (signed with this admin key).
+		(&remote.Handler{Store: a.w.Store, Prefixes: SharedPrefixes}).ServeHTTP(rw, r)
 	default:
 		jsonError(rw, http.StatusNotFound, "no such admin endpoint")
 	}
 }
 
 func (a *adminAPI) createAccount(rw http.ResponseWriter, r *http.Request) {
+	if a.w.Follower() {
+		jsonError(rw, http.StatusConflict, "accounts are created on the IAM home, "+a.w.Config.IAMHome.Endpoint)
+		return
+	}
 	var in struct {
 		Name string `json:"name"`
 	}

@@ -85,7 +85,7 @@ func (w *World) WriteClientFiles(endpoint string) error {
 			return fmt.Errorf("root key of %s: %w", a.Name, err)
 		}
 		profile := ProfileName(a.Name)
-		fmt.Fprintf(&config, "[profile %s]\nregion = %s\nendpoint_url = %s\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n\n", profile, defaultRegion(a.Name), endpoint)
+		fmt.Fprintf(&config, "[profile %s]\nregion = %s\nendpoint_url = %s\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n\n", profile, w.profileRegion(a.Name), endpoint)
 		fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n# account %s (%s)\n\n", profile, key.ID, key.Secret, a.ID, a.Name)
 	}
 	dir := filepath.Join(w.Config.DataDir, "aws")
@@ -100,6 +100,19 @@ func (w *World) WriteClientFiles(endpoint string) error {
 
 // ProfileName is the AWS CLI profile of an account.
 func ProfileName(account string) string { return "ferry-" + account }
+
+// profileRegion is an account's profile region: its default when this
+// process serves it, else the first region this process serves (a process
+// serving some regions only, such as a follower of an IAM home).
+func (w *World) profileRegion(account string) string {
+	region := defaultRegion(account)
+	for _, r := range w.Config.Regions {
+		if r == region {
+			return region
+		}
+	}
+	return w.Config.Regions[0]
+}
 
 func defaultRegion(account string) string {
 	for _, a := range BootstrapAccounts {

@@ -92,3 +92,25 @@ func TestAdminAPIRequiresAdminKey(t *testing.T) {
 		t.Errorf("duplicate: %d", got)
 	}
 }
+
+// A profile names its account's default region when the process serves
+// it, else the first region it serves.
+func TestProfileRegion(t *testing.T) {
+	tests := []struct {
+		regions []string
+		account string
+		want    string
+	}{
+		{[]string{"us-east-1", "us-west-2"}, "a", "us-east-1"},
+		{[]string{"us-east-1", "us-west-2"}, "b", "us-west-2"},
+		{[]string{"ap-northeast-1"}, "a", "ap-northeast-1"},
+		{[]string{"us-west-2"}, "a", "us-west-2"},
+		{[]string{"eu-west-1", "us-east-1"}, "c", "us-east-1"},
+	}
+	for _, tt := range tests {
+		w := &World{Config: Config{Regions: tt.regions}}
+		if got := w.profileRegion(tt.account); got != tt.want {
+			t.Errorf("%s with %v: %s, want %s", tt.account, tt.regions, got, tt.want)
+		}
+	}
+}

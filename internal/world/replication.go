@@ -8,7 +8,9 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/batch"
 	"github.com/ferrystore/ferry/internal/doctor"
+	"github.com/ferrystore/ferry/internal/httpd"
 	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/peer"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/s3controlapi"
 	"github.com/ferrystore/ferry/internal/sts"
@@ -40,14 +42,24 @@ func (w *World) openReplication() {
 		// boundary and session policy against the bucket's policy.
 		authorizer = replication.PolicyAuthorizer{Decide: w.S3.Decide}
 	}
+	var peers replication.Peers
+	doc := &doctor.Doctor{S3: w.S3, IAM: w.IAM, KMS: w.KMS, Authz: w.Authz}
+	if len(w.Config.Peers) > 0 {
+		c := w.peerClient()
+		w.S3.SetPeers(c)
+		peers, doc.Peers = c, c
+	}
 	w.Replication = replication.New(replication.Config{
-		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3,
+		Store: w.Store, Clock: w.Config.Clock, Source: w.S3, Destination: w.S3, Peers: peers,
 		Assumer: &serviceAssumer{service: "s3.amazonaws.com", sts: w.STS, iam: w.IAM, clock: w.Config.Clock}, Authorizer: authorizer,
 		Workers: rc.Workers, PollInterval: rc.PollInterval, Lease: rc.Lease,
 		Backoff: rc.Backoff, MaxBackoff: rc.MaxBackoff, Logger: w.Config.Logger,
 	})
 	w.S3.SetReplicator(w.Replication)
-	w.HTTP.Diagnose = &diagnoseAPI{d: &doctor.Doctor{S3: w.S3, IAM: w.IAM, KMS: w.KMS, Authz: w.Authz, Engine: w.Replication}}
+	w.HTTP.Replica = &peer.Handler{Engine: w.Replication, Buckets: w.S3, AccountBuckets: w.S3.AccountBuckets,
+		Session: w.STS.Session, Principal: httpd.FromContext}
+	doc.Engine = w.Replication
+	w.HTTP.Diagnose = &diagnoseAPI{d: doc}
 	w.HTTP.Registry.MustRegister(w.Replication.Metrics())
 	if !rc.Disabled {
 		w.Replication.Start()

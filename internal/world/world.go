@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ferrystore/ferry/internal/authz"
 	"github.com/ferrystore/ferry/internal/aws"
@@ -50,6 +51,15 @@ type Config struct {
 	RootKey keyring.Options
 	// Replication tunes the replication engine.
 	Replication ReplicationConfig
+	// IAMHome, when set, makes this world a follower: IAM and STS state
+	// (SharedPrefixes) lives at that process, everything else here.
+	IAMHome *IAMHome
+	// IAMRefresh is how often IAM writes made by other processes are looked
+	// for (default DefaultIAMRefresh).
+	IAMRefresh time.Duration
+	// Peers maps regions served by other Ferry processes to their
+	// endpoints: replication reaches buckets there over HTTP.
+	Peers map[string]string
 }
 
 // World is a running set of services over one data directory.
@@ -69,6 +79,8 @@ type World struct {
 	Replication *replication.Engine
 	// Batch runs Batch Replication jobs (S3 Control), from Open to Close.
 	Batch *batch.Service
+
+	stop chan struct{}
 }
 
 // Open opens (creating if needed) the data directory and builds the services.
@@ -85,12 +97,22 @@ func Open(cfg Config) (*World, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	w := &World{Config: cfg}
+	if cfg.IAMRefresh <= 0 {
+		cfg.IAMRefresh = DefaultIAMRefresh
+	}
+	w := &World{Config: cfg, stop: make(chan struct{})}
 	var err error
 	if cfg.InMemory {
 		w.Store = meta.NewMemory()
 	} else if w.Store, err = pebble.Open(filepath.Join(cfg.DataDir, "meta"), pebble.Options{Logger: cfg.Logger}); err != nil {
 		return nil, fmt.Errorf("open metadata: %w", err)
+	}
+	if cfg.IAMHome != nil {
+		local := w.Store
+		if w.Store, err = openFollowerStore(local, cfg.IAMHome); err != nil {
+			local.Close()
+			return nil, err
+		}
 	}
 	if w.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "objects")); err != nil {
 		w.Store.Close()
@@ -124,9 +146,16 @@ func Open(cfg Config) (*World, error) {
 		Admin: &adminAPI{w: w},
 		Log:   cfg.Logger,
 	}
+	if cfg.IAMHome != nil {
+		if w.HTTP.IAMForward, err = homeProxy(cfg.IAMHome); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
 	w.HTTP.Init()
 	w.openReplication()
 	w.openBatch()
+	go w.refreshIAM(cfg.IAMRefresh, w.stop)
 	return w, nil
 }
 
@@ -148,6 +177,13 @@ func (w *World) openKeys() error {
 
 // Close releases the stores.
 func (w *World) Close() error {
+	if w.stop != nil {
+		select {
+		case <-w.stop:
+		default:
+			close(w.stop)
+		}
+	}
 	if w.Batch != nil {
 		w.Batch.Stop()
 	}

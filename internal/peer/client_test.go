@@ -1,0 +1,140 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/replication"
+)
+
+// peerServer serves Handler for one region's buckets to any signed caller
+// (the signature itself is checked by Ferry's HTTP front, not here).
+func peerServer(t *testing.T, region string, buckets ...string) string {
+	h := &Handler{
+		Buckets: bucketsFunc(func(name string) (replication.BucketInfo, error) {
+			for _, b := range buckets {
+				if b == name {
+					return replication.BucketInfo{Name: name, Region: region, Versioned: true}, nil
+				}
+			}
+			return replication.BucketInfo{}, replication.ErrBucketNotFound
+		}),
+		Principal: func(context.Context) (aws.Principal, bool) { return aws.Principal{Type: aws.PrincipalAdmin}, true },
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// A lookup asks every peer: the one that has the bucket answers; when none
+// has it the bucket is not found; when one cannot be asked the lookup is
+// transient, not a verdict.
+func TestClientLookup(t *testing.T) {
+	west, east := peerServer(t, "us-west-2", "dst"), peerServer(t, "eu-west-1", "other")
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	tests := []struct {
+		name    string
+		regions map[string]string
+		bucket  string
+		want    string // region, "notfound" or "transient"
+	}{
+		{"found", map[string]string{"us-west-2": west, "eu-west-1": east}, "dst", "us-west-2"},
+		{"found at the other", map[string]string{"us-west-2": west, "eu-west-1": east}, "other", "eu-west-1"},
+		{"nowhere", map[string]string{"us-west-2": west, "eu-west-1": east}, "none", "notfound"},
+		{"a peer down", map[string]string{"us-west-2": west, "sa-east-1": down.URL}, "none", "transient"},
+		{"found though another is down", map[string]string{"us-west-2": west, "sa-east-1": down.URL}, "dst", "us-west-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{Regions: tt.regions, Admin: func() (sdkaws.Credentials, error) {
+				return sdkaws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s"}, nil
+			}}
+			info, err := c.ReplicationBucket(context.Background(), tt.bucket)
+			got := info.Region
+			switch {
+			case errors.Is(err, replication.ErrBucketNotFound):
+				got = "notfound"
+			case err != nil:
+				got = "transient"
+			}
+			if got != tt.want {
+				t.Fatalf("%s: %q (%v), want %q", tt.bucket, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// A replica travels from Client to Handler whole: the envelope, the bytes
+// (none for a delete marker), and the destination's verdict back.
+func TestClientReplicate(t *testing.T) {
+	caller := aws.Principal{Type: aws.PrincipalAssumedRole, AccessKeyID: "ASIA-S3", SessionToken: "tok", RoleARN: role}
+	tests := []struct {
+		name     string
+		replica  replication.ObjectVersion
+		body     string
+		engine   error
+		wantBody string
+		want     string // "ok", a reason, or "transient"
+	}{
+		{"object", replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}, "bytes", nil, "bytes", "ok"},
+		{"delete marker", replication.ObjectVersion{Key: "k", VersionID: "v", DeleteMarker: true}, "", nil, "", "ok"},
+		{"refused", replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}, "bytes",
+			replication.Fail(replication.ReasonDstKmsKeyNotFound, errors.New("no key")), "bytes", replication.ReasonDstKmsKeyNotFound},
+		{"destination trouble", replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}, "bytes", errors.New("disk full"), "bytes", "transient"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := &acceptor{err: tt.engine}
+			h := &Handler{Engine: eng, Session: session,
+				Buckets: bucketsFunc(func(string) (replication.BucketInfo, error) {
+					return replication.BucketInfo{Name: "dst", Region: "us-west-2", Versioned: true}, nil
+				}),
+				Principal: func(ctx context.Context) (aws.Principal, bool) {
+					if r, _ := ctx.Value(lookupKey{}).(bool); r {
+						return aws.Principal{Type: aws.PrincipalAdmin}, true
+					}
+					return caller, true
+				}}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					r = r.WithContext(context.WithValue(r.Context(), lookupKey{}, true))
+				}
+				h.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c := &Client{Regions: map[string]string{"us-west-2": srv.URL},
+				Admin: func() (sdkaws.Credentials, error) {
+					return sdkaws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s"}, nil
+				},
+				Secret: func(string) (string, error) { return "secret", nil }}
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			tk := task
+			err := c.Replicate(context.Background(), caller, &tk, &tt.replica, &tt.replica, body)
+			got := "transient"
+			var f *replication.Failure
+			switch {
+			case err == nil:
+				got = "ok"
+			case errors.As(err, &f):
+				got = f.Reason
+			}
+			if got != tt.want || eng.body != tt.wantBody {
+				t.Fatalf("%s (%v), body %q; want %s, body %q", got, err, eng.body, tt.want, tt.wantBody)
+			}
+		})
+	}
+}
+
+type lookupKey struct{}
