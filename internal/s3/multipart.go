@@ -164,25 +164,8 @@ func (s *Service) loadPart(uploadID string, n int) (*Part, error) {
 // scanParts calls fn for the parts of an upload numbered from first on, in
 // order, until fn returns false.
 func (s *Service) scanParts(uploadID string, first int, fn func(*Part) bool) error {
-	prefix := partPrefix(uploadID)
-	it, err := s.store.NewIterator(partKey(uploadID, first), meta.PrefixEnd(prefix))
-	if err != nil {
-		return aws.Internal(err)
-	}
-	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
-		var pt Part
-		if err := decode(it.Value(), &pt); err != nil {
-			return aws.Internal(err)
-		}
-		if !fn(&pt) {
-			break
-		}
-	}
-	if err := it.Close(); err != nil {
-		return aws.Internal(err)
-	}
-	return nil
+	return scanRecords(s.store, partKey(uploadID, first), meta.PrefixEnd(partPrefix(uploadID)),
+		func(_ []byte, pt *Part) bool { return fn(pt) })
 }
 
 // allParts returns every part of an upload in part-number order.

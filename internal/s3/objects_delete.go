@@ -95,25 +95,13 @@ func (s *Service) deleteVersion(b *Bucket, key, versionID string, allow func(*Ve
 func (s *Service) conflictUploads(bucket, key string) func(meta.Batch) error {
 	return func(batch meta.Batch) error {
 		prefix := uploadPrefix(bucket).String(key)
-		it, err := s.store.NewIterator(prefix, meta.PrefixEnd(prefix))
-		if err != nil {
-			return aws.Internal(err)
-		}
-		defer it.Close()
-		for ok := it.First(); ok; ok = it.Next() {
-			var up Upload
-			if err := decode(it.Value(), &up); err != nil {
-				return aws.Internal(err)
-			}
+		return scanRecords(s.store, prefix, meta.PrefixEnd(prefix), func(k []byte, up *Upload) bool {
 			if !up.Conflicted {
 				up.Conflicted = true
-				batch.Set(slices.Clone(it.Key()), encode(&up))
+				batch.Set(slices.Clone(k), encode(up))
 			}
-		}
-		if err := it.Close(); err != nil {
-			return aws.Internal(err)
-		}
-		return nil
+			return true
+		})
 	}
 }
 

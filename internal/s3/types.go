@@ -268,6 +268,29 @@ func decode(b []byte, v any) error {
 	return nil
 }
 
+// scanRecords decodes each record in [lower, upper) in key order and calls
+// fn with its key (valid until fn returns) until fn returns false.
+func scanRecords[T any](store meta.Store, lower, upper []byte, fn func(key []byte, v *T) bool) error {
+	it, err := store.NewIterator(lower, upper)
+	if err != nil {
+		return aws.Internal(err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		var v T
+		if err := decode(it.Value(), &v); err != nil {
+			return aws.Internal(err)
+		}
+		if !fn(it.Key(), &v) {
+			break
+		}
+	}
+	if err := it.Close(); err != nil {
+		return aws.Internal(err)
+	}
+	return nil
+}
+
 // Sequencer hands out strictly increasing sequence numbers derived from the
 // wall clock (nanoseconds), so versions sort by write time across restarts.
 type Sequencer struct {
