@@ -29,6 +29,8 @@ import (
 	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/sigv4"
+	"github.com/ferrystore/ferry/internal/sqs"
+	"github.com/ferrystore/ferry/internal/sqsapi"
 	"github.com/ferrystore/ferry/internal/sse"
 	"github.com/ferrystore/ferry/internal/sts"
 	"github.com/ferrystore/ferry/internal/stsapi"
@@ -62,6 +64,7 @@ type World struct {
 	Authz *authz.Authorizer
 	STS   *sts.Service
 	KMS   *kms.Service
+	SQS   *sqs.Service
 	SSE   *sse.Service
 	S3    *s3.Service
 	HTTP  *httpd.Server
@@ -111,6 +114,8 @@ func Open(cfg Config) (*World, error) {
 	ids.IAM, ids.STS = w.IAM, w.STS
 	w.KMS.SetAuthorizer(w.Authz.KMS())
 	w.KMS.SetPrincipalExists(w.IAM.PrincipalExists)
+	w.SQS = sqs.New(sqs.Config{Store: w.Store, Clock: cfg.Clock, Authorizer: w.Authz.SQS(),
+		ValidatePolicy: authz.ValidateQueuePolicy, Logger: cfg.Logger})
 	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger,
 		SSE: w.SSE, Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
@@ -121,6 +126,7 @@ func Open(cfg Config) (*World, error) {
 		STS:   stsapi.New(w.STS, cfg.Logger),
 		Clock: cfg.Clock,
 		KMS:   &kmsapi.API{KMS: w.KMS, Log: cfg.Logger},
+		SQS:   &sqsapi.API{SQS: w.SQS, Log: cfg.Logger},
 		Admin: &adminAPI{w: w},
 		Log:   cfg.Logger,
 	}
