@@ -42,6 +42,9 @@ type Service struct {
 	principalExists func(arn string) bool
 	// replicator receives new versions' replication work (SetReplicator).
 	replicator Replicator
+	// destinations checks and tests notification queues
+	// (SetNotificationDestinations).
+	destinations NotificationDestinations
 }
 
 // Config holds what a Service needs.
