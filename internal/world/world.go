@@ -25,6 +25,7 @@ import (
 	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
+	"github.com/ferrystore/ferry/internal/notification"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/s3api"
@@ -72,6 +73,8 @@ type World struct {
 	Replication *replication.Engine
 	// Batch runs Batch Replication jobs (S3 Control), from Open to Close.
 	Batch *batch.Service
+	// Notifications delivers S3 events to SQS queues, from Open to Close.
+	Notifications *notification.Deliverer
 }
 
 // Open opens (creating if needed) the data directory and builds the services.
@@ -132,8 +135,24 @@ func Open(cfg Config) (*World, error) {
 	}
 	w.HTTP.Init()
 	w.openReplication()
+	w.openNotifications()
 	w.openBatch()
 	return w, nil
+}
+
+// openNotifications connects S3's event notifications to SQS: the
+// replication engine's events are recorded for delivery in the batches
+// that log them, and S3 validates and tests queue destinations.
+func (w *World) openNotifications() {
+	w.Notifications = notification.New(notification.Config{Store: w.Store, Clock: w.Config.Clock, SQS: w.SQS,
+		Bucket: w.S3.Bucket, Evaluate: w.Authz.EvaluateSQS, Logger: w.Config.Logger,
+		PollInterval: w.Config.Replication.PollInterval})
+	w.Replication.Events().SetSink(w.Notifications)
+	w.S3.SetNotificationDestinations(w.Notifications)
+	w.HTTP.Registry.MustRegister(w.Notifications.Metrics())
+	if !w.Config.Replication.Disabled {
+		w.Notifications.Start()
+	}
 }
 
 // openKeys loads the root key, refusing one that does not match the data
@@ -159,6 +178,9 @@ func (w *World) Close() error {
 	}
 	if w.Replication != nil {
 		w.Replication.Stop()
+	}
+	if w.Notifications != nil {
+		w.Notifications.Stop()
 	}
 	return errors.Join(w.Blobs.Close(), w.Store.Close())
 }
