@@ -190,3 +190,62 @@ func TestQueuePolicyAcrossAccounts(t *testing.T) {
 		t.Fatalf("attributes %v %v", attrs, err)
 	}
 }
+
+// TestSQSAuthenticationErrors: a bad signature or an unknown key gets the
+// JSON services' errors, with the Query codes the SDK reports.
+func TestSQSAuthenticationErrors(t *testing.T) {
+	e := startEnv(t, t.TempDir(), false)
+	defer e.stop()
+	k := e.keys["a"]
+	tests := []struct {
+		name, id, secret, code string
+	}{
+		{"wrong secret", k.ID, "not-the-secret", "SignatureDoesNotMatch"},
+		{"unknown key", "AKIAUNKNOWNKEY000000", "x", "InvalidClientTokenId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.srv.URL), HTTPClient: e.srv.Client(),
+				Credentials: static(tt.id, tt.secret, "")})
+			_, err := c.ListQueues(e.ctx, &sqs.ListQueuesInput{})
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code {
+				t.Fatalf("err = %v, want %s", err, tt.code)
+			}
+		})
+	}
+}
+
+// TestQueueMessagesSurviveRestart: a 2xx SendMessage is durable; a
+// received message keeps its receive count and invisibility across a
+// restart.
+func TestQueueMessagesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := startEnv(t, dir, false)
+	q := e.sqsClient("a", "us-east-1")
+	created, err := q.CreateQueue(e.ctx, &sqs.CreateQueueInput{QueueName: aws.String("durable")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"first", "second"} {
+		if _, err := q.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: created.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := q.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, VisibilityTimeout: 600}); err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive %+v %v", out, err)
+	}
+	e.stop()
+
+	e = startEnv(t, dir, false)
+	defer e.stop()
+	q = e.sqsClient("a", "us-east-1")
+	url, err := q.GetQueueUrl(e.ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("durable")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := q.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: url.QueueUrl, MaxNumberOfMessages: 10})
+	if err != nil || len(out.Messages) != 1 || *out.Messages[0].Body != "second" {
+		t.Fatalf("after restart: %+v %v", out, err)
+	}
+}
