@@ -160,7 +160,9 @@ type fakeDestinations struct {
 	tested  []string
 }
 
-func (f *fakeDestinations) CheckQueue(_ context.Context, arn string, _ *Bucket) string { return f.reasons[arn] }
+func (f *fakeDestinations) CheckQueue(_ context.Context, arn string, _ *Bucket) string {
+	return f.reasons[arn]
+}
 
 func (f *fakeDestinations) SendTestEvent(_ context.Context, arn string, _ *Bucket) error {
 	f.tested = append(f.tested, arn)
