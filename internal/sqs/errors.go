@@ -32,6 +32,13 @@ func ErrQueueNameExists(attribute string) *aws.Error {
 		"A queue already exists with the same name and a different value for attribute "+attribute)
 }
 
+// ErrQueueDeletedRecently refuses a queue of a name deleted less than 60
+// seconds ago.
+func ErrQueueDeletedRecently() *aws.Error {
+	return newError("QueueDeletedRecently", http.StatusBadRequest, "AWS.SimpleQueueService.QueueDeletedRecently",
+		"You must wait 60 seconds after deleting a queue before you can create another with the same name.")
+}
+
 // ErrInvalidAttributeName names an attribute SQS does not know.
 func ErrInvalidAttributeName(name string) *aws.Error {
 	return newError("InvalidAttributeName", http.StatusBadRequest, "InvalidAttributeName", "Unknown Attribute "+name+".")

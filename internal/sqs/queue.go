@@ -91,6 +91,24 @@ func queueKey(r Ref) []byte {
 	return meta.NewKey(table).Bytes([]byte{'q'}).String(string(r.Account)).String(r.Region).String(r.Name)
 }
 
+// deletedKey remembers when a queue name was last deleted (epoch seconds).
+func deletedKey(r Ref) []byte {
+	return meta.NewKey(table).Bytes([]byte{'d'}).String(string(r.Account)).String(r.Region).String(r.Name)
+}
+
+// deletedRecently reports whether r's name was deleted under a minute ago.
+func (s *Service) deletedRecently(r Ref) (bool, error) {
+	raw, err := s.cfg.Store.Get(deletedKey(r))
+	if errors.Is(err, meta.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqs: read deletion of %s: %w", r.ARN(), err)
+	}
+	at, err := strconv.ParseInt(string(raw), 10, 64)
+	return err == nil && s.now().Unix()-at < 60, nil
+}
+
 func regionPrefix(account aws.AccountID, region string) meta.Key {
 	return meta.NewKey(table).Bytes([]byte{'q'}).String(string(account)).String(region)
 }
@@ -220,7 +238,8 @@ func (s *Service) Lookup(r Ref) (*Queue, error) { return s.load(r) }
 
 // CreateQueue creates a standard queue in the caller's account, or returns
 // the existing one when its attributes are those asked for
-// (QueueNameExists otherwise).
+// (QueueNameExists otherwise). A name deleted less than 60 seconds ago is
+// QueueDeletedRecently.
 func (s *Service) CreateQueue(ctx context.Context, p aws.Principal, region, name string, attrs, tags map[string]string) (*Queue, error) {
 	if !validName(name) {
 		return nil, ErrInvalidParameterValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
@@ -243,6 +262,11 @@ func (s *Service) CreateQueue(ctx context.Context, p aws.Principal, region, name
 	cur, err := s.load(r)
 	if err != nil {
 		return nil, ErrInternal(err)
+	}
+	if cur == nil {
+		if recent, err := s.deletedRecently(r); err != nil || recent {
+			return nil, errors.Join(ErrQueueDeletedRecently(), err)
+		}
 	}
 	if cur != nil {
 		for _, n := range sortedKeys(attrs) {
@@ -335,6 +359,7 @@ func (s *Service) DeleteQueue(ctx context.Context, p aws.Principal, r Ref) error
 	b := s.cfg.Store.NewBatch()
 	defer b.Close()
 	b.Delete(queueKey(r))
+	b.Set(deletedKey(r), []byte(strconv.FormatInt(s.now().Unix(), 10)))
 	mp := messagePrefix(q.ID)
 	b.DeleteRange(mp, meta.PrefixEnd(mp))
 	if err := b.Commit(); err != nil {

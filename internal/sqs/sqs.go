@@ -9,6 +9,7 @@
 //
 //	'q' 'q' account region name → Queue   (JSON)
 //	'q' 'm' queueID seq         → Message (JSON; oldest first)
+//	'q' 'd' account region name → when the name was last deleted
 //
 // A queue's messages are keyed by the queue's id, which a new queue of the
 // same name does not share, so deleting a queue drops its messages with

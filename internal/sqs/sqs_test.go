@@ -247,6 +247,10 @@ func TestPurgeAndDeleteQueue(t *testing.T) {
 	if err := s.DeleteQueue(ctx, owner, r); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.CreateQueue(ctx, owner, "us-east-1", "q", nil, nil); !aws.IsCode(err, "QueueDeletedRecently") {
+		t.Fatalf("recreated at once: %v", err)
+	}
+	clock.Advance(time.Minute)
 	r = newQueue(t, s, "q", nil)
 	if got, _ := s.ReceiveMessage(ctx, owner, r, Receive{}); len(got) != 0 {
 		t.Fatal("a new queue of the same name has old messages")
