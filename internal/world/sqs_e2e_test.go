@@ -3,6 +3,7 @@ package world
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,46 @@ func TestReplicationFailureToQueue(t *testing.T) {
 	if pending, err := e.w.Notifications.Pending(); err != nil || len(pending) != 0 {
 		t.Fatalf("outbox not empty: %+v %v", pending, err)
 	}
+
+	// Without the queue policy, S3 may no longer send: the next failure
+	// event is dropped (and counted), never delivered.
+	if _, err := q.SetQueueAttributes(e.ctx, &sqs.SetQueueAttributesInput{QueueUrl: url,
+		Attributes: map[string]string{"Policy": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("nq-src"), Key: aws.String("reports/q2.csv"), Body: strings.NewReader("c\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitStatus(t, a, "nq-src", "reports/q2.csv", types.ReplicationStatusPending); st != types.ReplicationStatusFailed {
+		t.Fatalf("q2: status %s, want FAILED", st)
+	}
+	if err := e.w.Notifications.Deliver(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := q.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: url, WaitTimeSeconds: 1}); err != nil || len(out.Messages) != 0 {
+		t.Fatalf("delivered without the queue policy: %+v %v", out, err)
+	}
+	metrics := scrape(t, e)
+	for _, want := range []string{`ferry_notification_deliveries_total{result="delivered"} 1`, `ferry_notification_deliveries_total{result="dropped"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// scrape reads /_ferry/metrics.
+func scrape(t *testing.T, e *env) string {
+	t.Helper()
+	resp, err := e.srv.Client().Get(e.srv.URL + "/_ferry/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestQueuePolicyAcrossAccounts: another account may send to a queue
