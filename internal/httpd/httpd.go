@@ -24,6 +24,7 @@ import (
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/s3controlapi"
 	"github.com/ferrystore/ferry/internal/sigv4"
+	"github.com/ferrystore/ferry/internal/sqs"
 	"github.com/ferrystore/ferry/internal/sqsapi"
 )
 
@@ -189,6 +190,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		dropS3Headers(w)
 		info.Op = q.Serve(w, r, auth.Principal, auth.Body)
 		return auth.Service
+	}
+	if auth.Service == "" && s.SQS != nil && sqsapi.Operation(r) != "" {
+		// An unsigned SQS request: Ferry serves SQS to signed callers only.
+		dropS3Headers(w)
+		info.Op = sqsapi.Operation(r)
+		s.SQS.WriteError(w, sqs.ErrMissingAuthenticationToken())
+		return "sqs"
 	}
 	if control && auth.Service == "s3" {
 		info.Op = s.S3Control.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID, hostID)

@@ -139,6 +139,13 @@ func ErrAccessDenied(message string) *aws.Error {
 	return newError("AccessDenied", http.StatusForbidden, "AccessDenied", message)
 }
 
+// ErrMissingAuthenticationToken answers an unsigned request: Ferry's SQS
+// serves signed requests only. [Inf] wording and status.
+func ErrMissingAuthenticationToken() *aws.Error {
+	return newError("MissingAuthenticationToken", http.StatusForbidden, "MissingAuthenticationToken",
+		"Request is missing Authentication Token")
+}
+
 // ErrInternal is a failure inside Ferry, with its cause for the logs.
 func ErrInternal(cause error) *aws.Error {
 	return aws.New("InternalFailure", http.StatusInternalServerError,

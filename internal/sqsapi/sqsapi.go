@@ -163,6 +163,8 @@ func typeOf(code string) string {
 	switch code {
 	case "AccessDenied":
 		return "com.amazon.coral.service#AccessDeniedException"
+	case "MissingAuthenticationToken":
+		return "com.amazon.coral.service#MissingAuthenticationTokenException"
 	case "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignature", "ExpiredTokenException",
 		"UnknownOperationException", "SerializationException", "InternalFailure", "RequestTimeTooSkewed":
 		return "com.amazon.coral.service#" + code

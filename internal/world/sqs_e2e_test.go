@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -254,6 +255,29 @@ func TestSQSAuthenticationErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %s", err, tt.code)
 			}
 		})
+	}
+}
+
+// TestUnsignedSQSRequest: an unsigned AmazonSQS request gets SQS's JSON
+// error, not S3's XML.
+func TestUnsignedSQSRequest(t *testing.T) {
+	e := startEnv(t, t.TempDir(), false)
+	defer e.stop()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "AmazonSQS.ListQueues")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Type string `json:"__type"`
+	}
+	json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != http.StatusForbidden || !strings.HasSuffix(body.Type, "#MissingAuthenticationTokenException") ||
+		resp.Header.Get("x-amzn-query-error") != "MissingAuthenticationToken;Sender" {
+		t.Fatalf("status %d, type %q, headers %v", resp.StatusCode, body.Type, resp.Header)
 	}
 }
 
