@@ -219,6 +219,11 @@ func senderID(p aws.Principal) string {
 
 // enqueue commits valid messages to q in one batch.
 func (s *Service) enqueue(q *Queue, sender string, ms []Send) ([]Sent, []error, error) {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if cur, err := s.load(q.Ref()); err != nil || cur == nil || cur.ID != q.ID {
+		return nil, nil, errors.Join(ErrQueueDoesNotExist(), err) // deleted meanwhile
+	}
 	now := s.now()
 	out, errs := make([]Sent, len(ms)), make([]error, len(ms))
 	b := s.cfg.Store.NewBatch()

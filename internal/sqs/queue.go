@@ -354,6 +354,8 @@ func (s *Service) DeleteQueue(ctx context.Context, p aws.Principal, r Ref) error
 	if err != nil {
 		return err
 	}
+	s.life.Lock()
+	defer s.life.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.cfg.Store.NewBatch()
