@@ -97,10 +97,11 @@ func ErrPurgeQueueInProgress(arn string) *aws.Error {
 		"Only one PurgeQueue operation on "+arn+" is allowed every 60 seconds.")
 }
 
-// ErrEmptyBatchRequest is a batch without entries.
-func ErrEmptyBatchRequest() *aws.Error {
+// ErrEmptyBatchRequest is a batch without entries; entry names the
+// operation's entry type (SendMessageBatchRequestEntry, …).
+func ErrEmptyBatchRequest(entry string) *aws.Error {
 	return newError("EmptyBatchRequest", http.StatusBadRequest, "AWS.SimpleQueueService.EmptyBatchRequest",
-		"There should be at least one SendMessageBatchRequestEntry in the request.")
+		"There should be at least one "+entry+" in the request.")
 }
 
 // ErrTooManyEntriesInBatchRequest is a batch of more than ten entries.

@@ -107,10 +107,11 @@ func failed(id string, err error) failure {
 	return failure{Id: id, SenderFault: e.Status < 500, Code: code, Message: e.Message}
 }
 
-// checkEntries applies SQS's rules for batch entry ids.
-func checkEntries(ids []string) error {
+// checkEntries applies SQS's rules for batch entry ids; entry names the
+// operation's entry type.
+func checkEntries(entry string, ids []string) error {
 	if len(ids) == 0 {
-		return sqs.ErrEmptyBatchRequest()
+		return sqs.ErrEmptyBatchRequest(entry)
 	}
 	if len(ids) > 10 {
 		return sqs.ErrTooManyEntriesInBatchRequest(len(ids))
@@ -155,7 +156,7 @@ func sendMessageBatch(c *call, in *sendMessageBatchInput) (any, error) {
 		ids[i], sends[i] = in.Entries[i].Id, in.Entries[i].send()
 		size += len(sends[i].Body)
 	}
-	if err := checkEntries(ids); err != nil {
+	if err := checkEntries("SendMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	if size > maxBatchBytes {
@@ -304,7 +305,7 @@ func deleteMessageBatch(c *call, in *receiptBatchInput) (any, error) {
 	for i, e := range in.Entries {
 		ids[i], handles[i] = e.Id, e.ReceiptHandle
 	}
-	if err := checkEntries(ids); err != nil {
+	if err := checkEntries("DeleteMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	errs, err := c.sqs.DeleteMessageBatch(c.ctx, c.p, r, handles)
@@ -355,7 +356,7 @@ func changeMessageVisibilityBatch(c *call, in *receiptBatchInput) (any, error) {
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	if err := checkEntries(ids); err != nil {
+	if err := checkEntries("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	errs := make([]error, len(in.Entries))
