@@ -78,7 +78,7 @@ var settable = map[string]attrSpec{
 	"RedrivePolicy":                 {},
 	"RedriveAllowPolicy":            {},
 	"KmsMasterKeyId":                {},
-	"KmsDataKeyReusePeriodSeconds":  {"300", 60, 86400},
+	"KmsDataKeyReusePeriodSeconds":  {"", 60, 86400},
 	"SqsManagedSseEnabled":          {"true", 0, 0},
 }
 
