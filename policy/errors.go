@@ -31,6 +31,7 @@ const (
 	CodeMalformedPolicy         = "MalformedPolicy"                  // S3
 	CodeKMSMalformed            = "MalformedPolicyDocumentException" // KMS
 	CodeKMSValidation           = "ValidationException"              // KMS length constraint
+	CodeSQSInvalidAttribute     = "InvalidAttributeValue"            // SQS
 )
 
 // problem is one class of validation failure; messages maps it to each
@@ -72,11 +73,17 @@ func newError(k Kind, p problem, arg, detail string) *Error {
 		e.Code, e.Message = CodeMalformedPolicy, s3Message(p, arg)
 	case k == KeyPolicy:
 		e.Code, e.Message = CodeKMSMalformed, kmsMessage(p)
+	case k == QueuePolicy:
+		// [Inf] SQS answers every bad Policy attribute with this sentence.
+		e.Code, e.Message = CodeSQSInvalidAttribute, sqsPolicyMessage
 	default:
 		e.Code, e.Message = CodeMalformedPolicyDocument, iamMessage(k, p, arg)
 	}
 	return e
 }
+
+// sqsPolicyMessage is SQS's answer to a Policy attribute it cannot accept.
+const sqsPolicyMessage = "Invalid value for the parameter Policy."
 
 // iamMessage is IAM's (and STS's) wording. Sources: the AWS-validated IAM
 // snapshots and captures listed in shared/spec/errors.md §6.
@@ -185,6 +192,8 @@ func sizeError(k Kind, doc string, limit int, entity string) *Error {
 	case k == KeyPolicy:
 		e.Code = CodeKMSValidation
 		e.Message = fmt.Sprintf("1 validation error detected: Value '%s' at 'policy' failed to satisfy constraint: Member must have length less than or equal to %d", doc, limit)
+	case k == QueuePolicy:
+		e.Code, e.Message = CodeSQSInvalidAttribute, sqsPolicyMessage
 	case k == BucketPolicy:
 		// [Inf] S3's text for an oversized bucket policy was not captured.
 		e.Code = CodeMalformedPolicy

@@ -22,9 +22,12 @@ const (
 	KeyPolicy
 	// TrustPolicy is an IAM role's trust (AssumeRole) policy.
 	TrustPolicy
+	// QueuePolicy is an Amazon SQS queue policy (the queue's Policy
+	// attribute, a resource-based policy).
+	QueuePolicy
 )
 
-var kindNames = [...]string{"identity policy", "permissions boundary", "session policy", "bucket policy", "key policy", "trust policy"}
+var kindNames = [...]string{"identity policy", "permissions boundary", "session policy", "bucket policy", "key policy", "trust policy", "queue policy"}
 
 // String names the kind in explanations ("bucket policy").
 func (k Kind) String() string {
@@ -35,7 +38,9 @@ func (k Kind) String() string {
 }
 
 // resourceBased reports whether documents of this kind name principals.
-func (k Kind) resourceBased() bool { return k == BucketPolicy || k == KeyPolicy || k == TrustPolicy }
+func (k Kind) resourceBased() bool {
+	return k == BucketPolicy || k == KeyPolicy || k == TrustPolicy || k == QueuePolicy
+}
 
 // iamFamily reports whether IAM (or STS, which shares IAM's validator)
 // validates documents of this kind.
@@ -54,6 +59,7 @@ const (
 	LimitSessionPolicy = 2048      // inline session policy plain text
 	LimitBucketPolicy  = 20 * 1024 // S3 bucket policy
 	LimitKeyPolicy     = 32 * 1024 // KMS key policy
+	LimitQueuePolicy   = 8192      // SQS queue policy (Policy attribute)
 )
 
 // DefaultLimit is the size limit Parse applies to a kind. Inline identity
@@ -71,6 +77,8 @@ func (k Kind) DefaultLimit() int {
 		return LimitKeyPolicy
 	case TrustPolicy:
 		return LimitTrustPolicy
+	case QueuePolicy:
+		return LimitQueuePolicy
 	}
 	return 0
 }

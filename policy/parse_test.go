@@ -204,3 +204,28 @@ func TestParseSizeLimits(t *testing.T) {
 		t.Fatalf("Size = %d", got)
 	}
 }
+
+func TestQueuePolicyKind(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		ok        bool
+	}{
+		{"service principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:q","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}`, true},
+		{"no principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`, false},
+		{"not json", `nope`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.doc, QueuePolicy)
+			if (err == nil) != tt.ok {
+				t.Fatalf("Parse: %v", err)
+			}
+			if err != nil {
+				pe := err.(*Error)
+				if pe.Code != CodeSQSInvalidAttribute || pe.Message != "Invalid value for the parameter Policy." {
+					t.Fatalf("error %+v", pe)
+				}
+			}
+		})
+	}
+}

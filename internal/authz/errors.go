@@ -6,6 +6,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/iam"
+	"github.com/ferrystore/ferry/internal/sqs"
 	"github.com/ferrystore/ferry/internal/sts"
 	"github.com/ferrystore/ferry/policy"
 )
@@ -19,6 +20,8 @@ func deniedError(req Request, d policy.Decision) *aws.Error {
 		return s3Denied(req, d)
 	case "kms":
 		return aws.ErrKMSAccessDeniedBecause(d.Request.Principal.Display(), req.Action, d.Request.Resource, d.DenialReason())
+	case "sqs":
+		return sqs.ErrAccessDenied(d.AccessDeniedMessage(false))
 	case "iam":
 		return iam.ErrAccessDeniedBecause(req.Principal, req.Action, req.Resource, d.DenialReason())
 	case "sts":

@@ -24,6 +24,8 @@ import (
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/s3controlapi"
 	"github.com/ferrystore/ferry/internal/sigv4"
+	"github.com/ferrystore/ferry/internal/sqs"
+	"github.com/ferrystore/ferry/internal/sqsapi"
 )
 
 // Authenticated is what authentication established about a request.
@@ -73,6 +75,8 @@ type Server struct {
 	IdleTimeout time.Duration
 	// KMS serves requests signed for service "kms" (nil: NotImplemented).
 	KMS *kmsapi.API
+	// SQS serves requests signed for service "sqs" (nil: NotImplemented).
+	SQS *sqsapi.API
 	// S3Control serves S3 Control job requests: signed for "s3", under
 	// /v20180820/ with an x-amz-account-id header (nil: S3 answers them).
 	S3Control *s3controlapi.API
@@ -168,6 +172,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		s.KMS.WriteError(w, err)
 		return "kms"
 	}
+	if err != nil && s.SQS != nil && sqsapi.Operation(r) != "" {
+		dropS3Headers(w)
+		info.Op = sqsapi.Operation(r)
+		s.SQS.WriteError(w, err)
+		return "sqs"
+	}
 	control := s.S3Control != nil && s3controlapi.IsControl(r)
 	if err != nil && control {
 		info.Op = s3controlapi.Operation(r)
@@ -193,6 +203,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		info.Op = q.Serve(w, r, auth.Principal, auth.Body)
 		return auth.Service
 	}
+	if auth.Service == "" && s.SQS != nil && sqsapi.Operation(r) != "" {
+		// An unsigned SQS request: Ferry serves SQS to signed callers only.
+		dropS3Headers(w)
+		info.Op = sqsapi.Operation(r)
+		s.SQS.WriteError(w, sqs.ErrMissingAuthenticationToken())
+		return "sqs"
+	}
 	if control && auth.Service == "s3" {
 		info.Op = s.S3Control.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID, hostID)
 		return "s3control"
@@ -212,6 +229,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, reqID, hostID str
 		info.Op = kmsapi.Operation(r)
 		s.KMS.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID)
 		return "kms"
+	case "sqs":
+		if s.SQS == nil {
+			break
+		}
+		dropS3Headers(w)
+		info.Op = sqsapi.Operation(r)
+		s.SQS.Serve(w, r, auth.Principal, auth.Region, auth.Body, reqID)
+		return "sqs"
 	}
 	s.S3.WriteError(w, r, aws.ErrNotImplemented(), reqID, hostID)
 	return auth.Service

@@ -173,6 +173,26 @@ type EventLog struct {
 	retention int
 	next      atomic.Uint64
 	mu        sync.Mutex // serialises trimming
+	sink      EventSink
+}
+
+// EventSink is where events go besides the log: S3's event notification
+// delivery. Record runs inside the batch that appends the event, so what
+// it writes (a pending delivery) is durable exactly when the event is;
+// Committed runs after such a batch commits.
+type EventSink interface {
+	Record(batch meta.Batch, ev *Event)
+	Committed()
+}
+
+// SetSink installs the sink; call it before the engine starts.
+func (l *EventLog) SetSink(s EventSink) { l.sink = s }
+
+// committed tells the sink that a batch with events has committed.
+func (l *EventLog) committed() {
+	if l.sink != nil {
+		l.sink.Committed()
+	}
 }
 
 // NewEventLog returns the log kept in store, keeping retention records per
@@ -196,6 +216,9 @@ func (l *EventLog) Append(batch meta.Batch, ev *Event) {
 		panic(fmt.Sprintf("replication: encode event: %v", err)) // plain data
 	}
 	batch.Set(eventBucketPrefix(ev.S3.Bucket.Name).Uint64(^id), raw)
+	if l.sink != nil {
+		l.sink.Record(batch, ev)
+	}
 }
 
 // Read returns a bucket's newest records, at most limit (all kept when

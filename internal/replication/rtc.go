@@ -78,6 +78,7 @@ func (e *Engine) CheckThresholds() error {
 	if err := batch.Commit(); err != nil {
 		return fmt.Errorf("replication: record missed thresholds: %w", err)
 	}
+	e.events.committed()
 	for b := range buckets {
 		if err := e.events.trim(b); err != nil {
 			return err

@@ -115,6 +115,7 @@ func (e *Engine) settle(ctx context.Context, owner string, t *Task, status Statu
 		e.metrics.completed(t, e.cfg.Clock.Now())
 	}
 	if len(events) > 0 {
+		e.events.committed()
 		if err := e.events.trim(t.SourceBucket); err != nil {
 			e.cfg.Logger.Warn("replication events: trim", "bucket", t.SourceBucket, "err", err)
 		}

@@ -26,12 +26,13 @@ const (
 // S3 API model, which is the order GetBucketNotificationConfiguration
 // writes.
 //
-// Ferry has no SNS, SQS or Lambda, so it delivers to none of the
-// destinations: it keeps them, validated, and records the replication
-// events it produces in its own event log (GET /_ferry/events, ferry
-// events), where each record's configurationId names the configuration
-// that would have received it. An EventBridgeConfiguration is kept too;
-// nothing is sent to EventBridge.
+// Ferry delivers the replication events it produces to the SQS queues of
+// the configuration (internal/notification), and records them in its own
+// event log (GET /_ferry/events, ferry events), where each record's
+// configurationId names the configuration that receives it. Ferry has no
+// SNS or Lambda: topics and functions are kept, validated as far as
+// Ferry can, and never delivered to. An EventBridgeConfiguration is kept
+// too; nothing is sent to EventBridge.
 type NotificationConfiguration struct {
 	XMLName xml.Name `xml:"NotificationConfiguration" json:"-"`
 	NS      string   `xml:"xmlns,attr,omitempty" json:"-"`
@@ -343,21 +344,119 @@ func overlap(a, b *NotificationTarget) error {
 // AWS's reasons for a topic or queue that does not exist and a function
 // S3 may not invoke.
 func ErrUnvalidatedDestinations(c *NotificationConfiguration) *aws.Error {
+	var failed []unvalidated
+	for _, t := range c.targets() {
+		failed = append(failed, unvalidated{t, defaultReason(t)})
+	}
+	return errUnvalidated(failed)
+}
+
+// Reasons S3 gives for a destination it could not validate.
+const (
+	ReasonNoTopic = "The destination topic does not exist"
+	ReasonNoQueue = "The destination queue does not exist"
+	// ReasonQueuePermissions: the queue policy does not let
+	// s3.amazonaws.com send this bucket's events.
+	ReasonQueuePermissions = "Permissions on the destination queue do not allow S3 to publish notifications from this bucket"
+)
+
+// unvalidated is a destination that failed validation, with its reason.
+type unvalidated struct {
+	t      *NotificationTarget
+	reason string
+}
+
+// defaultReason is the reason for a destination Ferry cannot deliver to
+// (a topic or function, which Ferry does not host).
+func defaultReason(t *NotificationTarget) string {
+	switch t.element() {
+	case "Topic":
+		return ReasonNoTopic
+	case "Queue":
+		return ReasonNoQueue
+	}
+	return "Not authorized to invoke function [" + t.arn() + "]"
+}
+
+func errUnvalidated(failed []unvalidated) *aws.Error {
 	err := aws.New("InvalidArgument", 400, "Unable to validate the following destination configurations")
-	for i, t := range c.targets() {
+	for i, f := range failed {
 		n := strconv.Itoa(i + 1)
-		name, reason := t.arn(), ""
-		switch t.element() {
-		case "Topic":
-			reason = "The destination topic does not exist"
-		case "Queue":
-			reason = "The destination queue does not exist"
-		default:
-			name, reason = t.arn()+", null", "Not authorized to invoke function ["+t.arn()+"]"
+		name := f.t.arn()
+		if f.t.element() == "CloudFunction" {
+			name += ", null"
 		}
-		err = err.With("ArgumentName"+n, name).With("ArgumentValue"+n, reason)
+		err = err.With("ArgumentName"+n, name).With("ArgumentValue"+n, f.reason)
 	}
 	return err
+}
+
+// NotificationDestinations is how S3 checks and tests the queues of a
+// notification configuration (internal/notification provides it).
+type NotificationDestinations interface {
+	// CheckQueue returns "" when S3 may send b's events to the queue, else
+	// the reason S3 gives (ReasonNoQueue, ReasonQueuePermissions).
+	CheckQueue(ctx context.Context, queueARN string, b *Bucket) string
+	// SendTestEvent sends the s3:TestEvent message to a new destination.
+	SendTestEvent(ctx context.Context, queueARN string, b *Bucket) error
+}
+
+// SetNotificationDestinations connects the SQS destinations; without them
+// every queue fails validation as one that does not exist.
+func (s *Service) SetNotificationDestinations(d NotificationDestinations) { s.destinations = d }
+
+// validateDestinations checks every destination of c for bucket b, as S3
+// does before storing a configuration: queues through the destinations
+// seam, topics and functions fail (Ferry hosts no SNS or Lambda).
+func (s *Service) validateDestinations(ctx context.Context, b *Bucket, c *NotificationConfiguration) error {
+	var failed []unvalidated
+	for _, t := range c.targets() {
+		reason := defaultReason(t)
+		if t.element() == "Queue" && s.destinations != nil {
+			reason = s.destinations.CheckQueue(ctx, t.Queue, b)
+		}
+		if reason != "" {
+			failed = append(failed, unvalidated{t, reason})
+		}
+	}
+	if len(failed) > 0 {
+		return errUnvalidated(failed)
+	}
+	return nil
+}
+
+// sendTestEvents sends s3:TestEvent to each queue of c that old did not
+// have. A failure is logged: the configuration is stored.
+func (s *Service) sendTestEvents(ctx context.Context, b *Bucket, old, c *NotificationConfiguration) {
+	if s.destinations == nil || c == nil {
+		return
+	}
+	had := map[string]bool{}
+	if old != nil {
+		for _, t := range old.Queues {
+			had[t.Queue] = true
+		}
+	}
+	for _, t := range c.Queues {
+		if had[t.Queue] {
+			continue
+		}
+		had[t.Queue] = true
+		if err := s.destinations.SendTestEvent(ctx, t.Queue, b); err != nil {
+			s.log.Warn("notification test event", "bucket", b.Name, "queue", t.Queue, "err", err)
+		}
+	}
+}
+
+// Matches reports whether the configuration receives an event (eventName
+// without the "s3:" prefix, as in event records) about key.
+func (t *NotificationTarget) Matches(eventName, key string) bool {
+	for _, e := range t.Events {
+		if eventsOverlap(e, "s3:"+eventName) && t.Filter.matches(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // withIDs returns a copy of c in which every configuration has an Id: the
@@ -393,10 +492,8 @@ func (c *NotificationConfiguration) Match(eventName, key string) string {
 		return ""
 	}
 	for _, t := range c.targets() {
-		for _, e := range t.Events {
-			if eventsOverlap(e, "s3:"+eventName) && t.Filter.matches(key) {
-				return t.ID
-			}
+		if t.Matches(eventName, key) {
+			return t.ID
 		}
 	}
 	return ""
@@ -406,32 +503,43 @@ func (c *NotificationConfiguration) Match(eventName, key string) string {
 // document and stores it with the bucket, replacing any earlier one; an
 // empty document removes it.
 //
-// S3 validates each SNS, SQS and Lambda destination by sending it a test
-// event, unless x-amz-skip-destination-validation is true. Ferry has none
-// of those services, so no such destination exists in it: without skip,
-// any of them fails the request as it would in an AWS account without the
-// topic, queue or function permission ("Unable to validate the following
-// destination configurations"). With skip they are stored, and never
+// S3 validates each SNS, SQS and Lambda destination unless
+// x-amz-skip-destination-validation is true: a queue must exist in the
+// bucket's region and its policy must let s3.amazonaws.com send this
+// bucket's events (NotificationDestinations); Ferry hosts no SNS or
+// Lambda, so a topic or function fails as it would in an AWS account
+// without the topic or the function permission. Any failure refuses the
+// request ("Unable to validate the following destination configurations").
+// Once stored, each new queue receives an s3:TestEvent message. With skip
+// nothing is checked or sent; topics and functions are stored and never
 // delivered to. An EventBridgeConfiguration alone needs no validation.
 func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, p aws.Principal, bucket string, doc []byte, skipValidation bool) error {
-	if _, err := s.bucketFor(ctx, p, bucket, on(ActionPutNotification, "")); err != nil {
+	b, err := s.bucketFor(ctx, p, bucket, on(ActionPutNotification, ""))
+	if err != nil {
 		return err
 	}
 	cfg, err := ParseNotificationConfiguration(doc)
 	if err != nil {
 		return err
 	}
-	if !skipValidation && len(cfg.targets()) > 0 {
-		return ErrUnvalidatedDestinations(cfg)
+	if !skipValidation {
+		if err := s.validateDestinations(ctx, b, cfg); err != nil {
+			return err
+		}
 	}
 	stored := cfg.withIDs()
 	if stored.Empty() {
 		stored = nil
 	}
-	return s.updateBucket(bucket, func(b *Bucket) error {
-		b.Notification = stored
+	var old *NotificationConfiguration
+	err = s.updateBucket(bucket, func(b *Bucket) error {
+		old, b.Notification = b.Notification, stored
 		return nil
 	})
+	if err == nil && !skipValidation {
+		s.sendTestEvents(ctx, b, old, stored)
+	}
+	return err
 }
 
 // GetBucketNotificationConfiguration returns the stored configuration, with

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -150,5 +151,71 @@ func TestUnvalidatedDestinations(t *testing.T) {
 		if e.Fields[i] != want[i] {
 			t.Errorf("field %d = %+v, want %+v", i, e.Fields[i], want[i])
 		}
+	}
+}
+
+// fakeDestinations answers CheckQueue from reasons and records test events.
+type fakeDestinations struct {
+	reasons map[string]string
+	tested  []string
+}
+
+func (f *fakeDestinations) CheckQueue(_ context.Context, arn string, _ *Bucket) string {
+	return f.reasons[arn]
+}
+
+func (f *fakeDestinations) SendTestEvent(_ context.Context, arn string, _ *Bucket) error {
+	f.tested = append(f.tested, arn)
+	return nil
+}
+
+// TestDestinationValidation: only failing destinations are listed, with
+// their reasons; a stored configuration's new queues get a test event, and
+// nothing is checked or sent with skip.
+func TestDestinationValidation(t *testing.T) {
+	const other = "arn:aws:sqs:us-east-1:111111111111:other"
+	both := queueConf(evCreated, "") + `<QueueConfiguration><Queue>` + other + `</Queue>` + evRepl + `</QueueConfiguration>`
+	tests := []struct {
+		name    string
+		doc     string
+		reasons map[string]string
+		skip    bool
+		fields  []aws.Field
+		tested  []string
+	}{
+		{"queue ok", queueConf(evCreated, ""), nil, false, nil, []string{queueARN}},
+		{"one of two denied", both, map[string]string{other: ReasonQueuePermissions}, false,
+			[]aws.Field{{Name: "ArgumentName1", Value: other}, {Name: "ArgumentValue1", Value: ReasonQueuePermissions}}, nil},
+		{"topic always fails", `<TopicConfiguration><Topic>` + topicARN + `</Topic>` + evRepl + `</TopicConfiguration>`, nil, false,
+			[]aws.Field{{Name: "ArgumentName1", Value: topicARN}, {Name: "ArgumentValue1", Value: ReasonNoTopic}}, nil},
+		{"skip checks and tests nothing", both, map[string]string{queueARN: ReasonNoQueue, other: ReasonNoQueue}, true, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestService(t)
+			d := &fakeDestinations{reasons: tt.reasons}
+			s.SetNotificationDestinations(d)
+			err := s.PutBucketNotificationConfiguration(context.Background(), owner, "bkt", notificationDoc(tt.doc), tt.skip)
+			if tt.fields == nil && err != nil {
+				t.Fatal(err)
+			}
+			if tt.fields != nil {
+				e, ok := aws.As(err)
+				if !ok || e.Code != "InvalidArgument" || len(e.Fields) != len(tt.fields) {
+					t.Fatalf("err %v", err)
+				}
+				for i := range tt.fields {
+					if e.Fields[i] != tt.fields[i] {
+						t.Fatalf("field %d = %+v, want %+v", i, e.Fields[i], tt.fields[i])
+					}
+				}
+				if b, _ := s.Bucket("bkt"); b.Notification != nil {
+					t.Fatal("a refused configuration was stored")
+				}
+			}
+			if strings.Join(d.tested, ",") != strings.Join(tt.tested, ",") {
+				t.Fatalf("test events to %v, want %v", d.tested, tt.tested)
+			}
+		})
 	}
 }

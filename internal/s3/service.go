@@ -44,6 +44,9 @@ type Service struct {
 	replicator Replicator
 	// peers finds destination buckets served elsewhere (SetPeers).
 	peers PeerBuckets
+	// destinations checks and tests notification queues
+	// (SetNotificationDestinations).
+	destinations NotificationDestinations
 }
 
 // Config holds what a Service needs.

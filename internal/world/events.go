@@ -16,8 +16,9 @@ const MaxEventsLimit = replication.DefaultEventRetention
 // oldest first, as {"Records":[…]} in S3's event message structure. The
 // caller must be a principal of B's owner allowed s3:GetBucketNotification
 // on B, or the operator (s3.Service.EventsBucket). Each record's s3.configurationId names the configuration of
-// B's current notification configuration that matches it, "" when none:
-// Ferry delivers to none of them, the log is where events are kept.
+// B's current notification configuration that matches it, "" when none.
+// The log keeps every event; the SQS destinations that match receive them
+// too (internal/notification).
 func (a *diagnoseAPI) events(rw http.ResponseWriter, r *http.Request, p aws.Principal) {
 	q := r.URL.Query()
 	limit := 100

@@ -26,10 +26,13 @@ import (
 	"github.com/ferrystore/ferry/internal/kmsapi"
 	"github.com/ferrystore/ferry/internal/meta"
 	"github.com/ferrystore/ferry/internal/meta/pebble"
+	"github.com/ferrystore/ferry/internal/notification"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/s3"
 	"github.com/ferrystore/ferry/internal/s3api"
 	"github.com/ferrystore/ferry/internal/sigv4"
+	"github.com/ferrystore/ferry/internal/sqs"
+	"github.com/ferrystore/ferry/internal/sqsapi"
 	"github.com/ferrystore/ferry/internal/sse"
 	"github.com/ferrystore/ferry/internal/sts"
 	"github.com/ferrystore/ferry/internal/stsapi"
@@ -72,6 +75,7 @@ type World struct {
 	Authz *authz.Authorizer
 	STS   *sts.Service
 	KMS   *kms.Service
+	SQS   *sqs.Service
 	SSE   *sse.Service
 	S3    *s3.Service
 	HTTP  *httpd.Server
@@ -79,6 +83,8 @@ type World struct {
 	Replication *replication.Engine
 	// Batch runs Batch Replication jobs (S3 Control), from Open to Close.
 	Batch *batch.Service
+	// Notifications delivers S3 events to SQS queues, from Open to Close.
+	Notifications *notification.Deliverer
 
 	stop chan struct{}
 }
@@ -133,6 +139,8 @@ func Open(cfg Config) (*World, error) {
 	ids.IAM, ids.STS = w.IAM, w.STS
 	w.KMS.SetAuthorizer(w.Authz.KMS())
 	w.KMS.SetPrincipalExists(w.IAM.PrincipalExists)
+	w.SQS = sqs.New(sqs.Config{Store: w.Store, Clock: cfg.Clock, Authorizer: w.Authz.SQS(),
+		ValidatePolicy: authz.ValidateQueuePolicy, Logger: cfg.Logger})
 	w.S3 = s3.New(s3.Config{Store: w.Store, Blobs: w.Blobs, Clock: cfg.Clock, Regions: cfg.Regions, Logger: cfg.Logger,
 		SSE: w.SSE, Authz: w.Authz, PrincipalExists: w.IAM.PrincipalExists})
 	verifier := &sigv4.Verifier{Lookup: w.lookup, Clock: cfg.Clock}
@@ -143,6 +151,7 @@ func Open(cfg Config) (*World, error) {
 		STS:   stsapi.New(w.STS, cfg.Logger),
 		Clock: cfg.Clock,
 		KMS:   &kmsapi.API{KMS: w.KMS, Log: cfg.Logger},
+		SQS:   &sqsapi.API{SQS: w.SQS, Log: cfg.Logger},
 		Admin: &adminAPI{w: w},
 		Log:   cfg.Logger,
 	}
@@ -154,9 +163,25 @@ func Open(cfg Config) (*World, error) {
 	}
 	w.HTTP.Init()
 	w.openReplication()
+	w.openNotifications()
 	w.openBatch()
 	go w.refreshIAM(cfg.IAMRefresh, w.stop)
 	return w, nil
+}
+
+// openNotifications connects S3's event notifications to SQS: the
+// replication engine's events are recorded for delivery in the batches
+// that log them, and S3 validates and tests queue destinations.
+func (w *World) openNotifications() {
+	w.Notifications = notification.New(notification.Config{Store: w.Store, Clock: w.Config.Clock, SQS: w.SQS,
+		Bucket: w.S3.Bucket, Evaluate: w.Authz.EvaluateSQS, Logger: w.Config.Logger,
+		PollInterval: w.Config.Replication.PollInterval})
+	w.Replication.Events().SetSink(w.Notifications)
+	w.S3.SetNotificationDestinations(w.Notifications)
+	w.HTTP.Registry.MustRegister(w.Notifications.Metrics())
+	if !w.Config.Replication.Disabled {
+		w.Notifications.Start()
+	}
 }
 
 // openKeys loads the root key, refusing one that does not match the data
@@ -189,6 +214,9 @@ func (w *World) Close() error {
 	}
 	if w.Replication != nil {
 		w.Replication.Stop()
+	}
+	if w.Notifications != nil {
+		w.Notifications.Stop()
 	}
 	return errors.Join(w.Blobs.Close(), w.Store.Close())
 }
