@@ -9,16 +9,14 @@ package kmsapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
-	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/awsjson"
 	"github.com/ferrystore/ferry/internal/kms"
 )
 
@@ -28,9 +26,11 @@ const TargetPrefix = "TrentService."
 // contentType is the media type of KMS requests and responses.
 const contentType = "application/x-amz-json-1.1"
 
-// maxBody bounds a request body; the largest KMS input (a 6 KiB ciphertext
-// or a 32 KiB policy, base64) fits with room to spare.
-const maxBody = 1 << 20
+// protocol is KMS's dialect of the AWS JSON protocol. A body is bounded at
+// 1 MiB: the largest KMS input (a 6 KiB ciphertext or a 32 KiB policy,
+// base64) fits with room to spare.
+var protocol = awsjson.Protocol{TargetPrefix: TargetPrefix, ContentType: contentType, MaxBody: 1 << 20,
+	TooLarge: func() error { return aws.ErrKMSValidation("Request body is too large.") }}
 
 // API serves KMS for one kms.Service.
 type API struct {
@@ -53,11 +53,9 @@ type handler func(c *call) (any, error)
 // op adapts an operation written against its SDK input type.
 func op[In any](fn func(c *call, in *In) (any, error)) handler {
 	return func(c *call) (any, error) {
-		in := new(In)
-		if len(c.body) > 0 {
-			if err := json.Unmarshal(c.body, in); err != nil {
-				return nil, errSerialization(err)
-			}
+		in, err := awsjson.Decode[In](c.body)
+		if err != nil {
+			return nil, err
 		}
 		if err := checkGrantTokens(in); err != nil {
 			return nil, err
@@ -98,24 +96,13 @@ func errDryRun() error {
 	return aws.New("DryRunOperationException", 400, "The request would have succeeded, but the DryRun option is set.")
 }
 
-var handlers = map[string]handler{}
+var handlers = awsjson.Registry[handler]{}
 
-func register(name string, h handler) {
-	if _, dup := handlers[name]; dup {
-		panic("kmsapi: duplicate handler for " + name)
-	}
-	handlers[name] = h
-}
+func register(name string, h handler) { handlers.Register(name, h) }
 
 // Operation returns the operation a request names, "" when it is not a KMS
 // request.
-func Operation(r *http.Request) string {
-	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), TargetPrefix)
-	if !ok {
-		return ""
-	}
-	return name
-}
+func Operation(r *http.Request) string { return protocol.Operation(r) }
 
 // Serve runs an authenticated KMS request. region is the SigV4 scope's
 // region: the region whose keys the request addresses.
@@ -126,14 +113,9 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, reg
 		a.WriteError(w, err)
 		return
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
+	if err := protocol.WriteOutput(w, out); err != nil {
 		a.WriteError(w, fmt.Errorf("kmsapi: encode output: %w", err))
-		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
 }
 
 func (a *API) serve(r *http.Request, p aws.Principal, region string, body io.Reader) (any, error) {
@@ -144,15 +126,9 @@ func (a *API) serve(r *http.Request, p aws.Principal, region string, body io.Rea
 	if !ok {
 		return nil, aws.New("UnknownOperationException", 400, "")
 	}
-	raw, err := io.ReadAll(io.LimitReader(body, maxBody+1))
-	if e, ok := aws.As(err); ok {
-		return nil, e // the verified body failed its payload hash
-	}
+	raw, err := protocol.ReadBody(body)
 	if err != nil {
-		return nil, errSerialization(err)
-	}
-	if len(raw) > maxBody {
-		return nil, aws.ErrKMSValidation("Request body is too large.")
+		return nil, err
 	}
 	return h(&call{ctx: r.Context(), kms: a.KMS, p: p, region: region, body: raw})
 }
@@ -168,39 +144,20 @@ func (a *API) WriteError(w http.ResponseWriter, err error) {
 		e = aws.ErrKMSInternal(err)
 	}
 	e = authError(e)
-	doc := map[string]string{"__type": e.Code}
-	if e.Message != "" {
-		doc["message"] = e.Message
-	}
-	b, _ := json.Marshal(doc)
-	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("x-amzn-ErrorType", e.Code)
-	w.WriteHeader(e.Status)
-	w.Write(b)
+	protocol.WriteError(w, e, e.Code)
 }
 
 // authError renames the S3 authentication errors the SigV4 verifier
-// returns to those of JSON-protocol services.
+// returns to KMS's; an AccessDenied from the verifier is a 400 in KMS.
 func authError(e *aws.Error) *aws.Error {
-	switch e.Code {
-	case "InvalidAccessKeyId", "InvalidToken":
-		return aws.New("UnrecognizedClientException", 400, "The security token included in the request is invalid.")
-	case "ExpiredToken":
-		return aws.New("ExpiredTokenException", 400, "The security token included in the request is expired")
-	case "SignatureDoesNotMatch", "XAmzContentSHA256Mismatch":
-		return aws.New("InvalidSignatureException", 400, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
-	case "AccessDenied", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed":
+	if renamed, ok := awsjson.AuthError(e); ok {
+		return renamed
+	}
+	if e.Code == "AccessDenied" {
 		return aws.New(e.Code, 400, e.Message)
 	}
 	return e
-}
-
-func errSerialization(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return aws.New("SerializationException", 400, "Start of structure or map found where not expected.").WithCause(err)
-	}
-	return aws.New("SerializationException", 400, "").WithCause(err)
 }
 
 // required returns a required string member or the ValidationException AWS

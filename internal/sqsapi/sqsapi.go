@@ -12,8 +12,6 @@ package sqsapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/ferrystore/ferry/internal/aws"
+	"github.com/ferrystore/ferry/internal/awsjson"
 	"github.com/ferrystore/ferry/internal/sqs"
 )
 
@@ -30,8 +29,10 @@ const TargetPrefix = "AmazonSQS."
 
 const contentType = "application/x-amz-json-1.0"
 
-// maxBody bounds a request body: ten 1 MiB messages and their attributes.
-const maxBody = 12 << 20
+// protocol is SQS's dialect of the AWS JSON protocol. A body is bounded at
+// 12 MiB: ten 1 MiB messages and their attributes.
+var protocol = awsjson.Protocol{TargetPrefix: TargetPrefix, ContentType: contentType, MaxBody: 12 << 20,
+	TooLarge: func() error { return sqs.ErrInvalidParameterValue("Request body is too large.") }}
 
 // API serves SQS for one sqs.Service.
 type API struct {
@@ -55,34 +56,21 @@ type handler func(c *call) (any, error)
 // op adapts an operation written against its input type.
 func op[In any](fn func(c *call, in *In) (any, error)) handler {
 	return func(c *call) (any, error) {
-		in := new(In)
-		if len(c.body) > 0 {
-			if err := json.Unmarshal(c.body, in); err != nil {
-				return nil, errSerialization(err)
-			}
+		in, err := awsjson.Decode[In](c.body)
+		if err != nil {
+			return nil, err
 		}
 		return fn(c, in)
 	}
 }
 
-var handlers = map[string]handler{}
+var handlers = awsjson.Registry[handler]{}
 
-func register(name string, h handler) {
-	if _, dup := handlers[name]; dup {
-		panic("sqsapi: duplicate handler for " + name)
-	}
-	handlers[name] = h
-}
+func register(name string, h handler) { handlers.Register(name, h) }
 
 // Operation returns the operation a request names, "" when it is not an
 // SQS JSON request.
-func Operation(r *http.Request) string {
-	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), TargetPrefix)
-	if !ok {
-		return ""
-	}
-	return name
-}
+func Operation(r *http.Request) string { return protocol.Operation(r) }
 
 // Serve runs an authenticated SQS request; region is the SigV4 scope's.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, region string, body io.Reader, reqID string) {
@@ -92,14 +80,9 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, reg
 		a.WriteError(w, err)
 		return
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
+	if err := protocol.WriteOutput(w, out); err != nil {
 		a.WriteError(w, fmt.Errorf("sqsapi: encode output: %w", err))
-		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
 }
 
 func (a *API) serve(r *http.Request, p aws.Principal, region string, body io.Reader) (any, error) {
@@ -108,15 +91,9 @@ func (a *API) serve(r *http.Request, p aws.Principal, region string, body io.Rea
 		// [Inf] SQS's answer to an unknown target.
 		return nil, aws.New("UnknownOperationException", 400, "")
 	}
-	raw, err := io.ReadAll(io.LimitReader(body, maxBody+1))
-	if e, ok := aws.As(err); ok {
-		return nil, e // the verified body failed its payload hash
-	}
+	raw, err := protocol.ReadBody(body)
 	if err != nil {
-		return nil, errSerialization(err)
-	}
-	if len(raw) > maxBody {
-		return nil, sqs.ErrInvalidParameterValue("Request body is too large.")
+		return nil, err
 	}
 	return h(&call{ctx: r.Context(), sqs: a.SQS, p: p, region: region, base: baseURL(r), body: raw})
 }
@@ -144,17 +121,7 @@ func (a *API) WriteError(w http.ResponseWriter, err error) {
 		}
 	}
 	e = authError(e)
-	doc := map[string]string{"__type": typeOf(e.Code)}
-	if e.Message != "" {
-		doc["message"] = e.Message
-	}
-	b, _ := json.Marshal(doc)
-	for k, v := range e.Header {
-		w.Header()[k] = v
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(e.Status)
-	w.Write(b)
+	protocol.WriteError(w, e, typeOf(e.Code))
 }
 
 // typeOf is the __type of an error code: the model's namespace for SQS's
@@ -173,22 +140,14 @@ func typeOf(code string) string {
 }
 
 // authError renames the S3 authentication errors the SigV4 verifier
-// returns to those of JSON-protocol services.
+// returns to those of JSON-protocol services, with the Query protocol's
+// code in x-amzn-query-error as SQS sends it.
 func authError(e *aws.Error) *aws.Error {
-	with := func(code string, status int, msg string) *aws.Error {
-		return aws.New(code, status, msg).WithHeader(sqs.QueryErrorHeader, queryCode(code)+";Sender")
+	renamed, ok := awsjson.AuthError(e)
+	if !ok {
+		return e
 	}
-	switch e.Code {
-	case "InvalidAccessKeyId", "InvalidToken":
-		return with("UnrecognizedClientException", 400, "The security token included in the request is invalid.")
-	case "ExpiredToken":
-		return with("ExpiredTokenException", 400, "The security token included in the request is expired")
-	case "SignatureDoesNotMatch", "XAmzContentSHA256Mismatch":
-		return with("InvalidSignatureException", 400, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
-	case "RequestTimeTooSkewed", "AuthorizationHeaderMalformed":
-		return with(e.Code, 400, e.Message)
-	}
-	return e
+	return renamed.WithHeader(sqs.QueryErrorHeader, queryCode(renamed.Code)+";Sender")
 }
 
 // queryCode is the Query-protocol code of an authentication error.
@@ -200,15 +159,6 @@ func queryCode(code string) string {
 		return "ExpiredToken"
 	}
 	return code
-}
-
-func errSerialization(err error) error {
-	var se *json.SyntaxError
-	msg := ""
-	if errors.As(err, &se) {
-		msg = "Start of structure or map found where not expected."
-	}
-	return aws.New("SerializationException", 400, msg).WithCause(err)
 }
 
 // queueRef reads a QueueUrl: its path is /ACCOUNT/NAME; the region is the
