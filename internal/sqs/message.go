@@ -512,24 +512,20 @@ func (s *Service) PurgeQueue(ctx context.Context, p aws.Principal, r Ref) error 
 	if _, err := s.Queue(ctx, p, ActionPurgeQueue, r); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.load(r)
-	if err != nil || q == nil {
-		return errors.Join(ErrQueueDoesNotExist(), err)
-	}
-	now := s.now().Unix()
-	if q.LastPurge != 0 && now-q.LastPurge < 60 {
-		return ErrPurgeQueueInProgress(q.ARN())
-	}
-	q.LastPurge = now
-	b := s.cfg.Store.NewBatch()
-	defer b.Close()
-	prefix := messagePrefix(q.ID)
-	b.DeleteRange(prefix, meta.PrefixEnd(prefix))
-	s.put(b, q)
-	if err := b.Commit(); err != nil {
-		return ErrInternal(fmt.Errorf("sqs: purge %s: %w", q.ARN(), err))
-	}
-	return nil
+	return s.change(r, func(q *Queue) error {
+		now := s.now().Unix()
+		if q.LastPurge != 0 && now-q.LastPurge < 60 {
+			return ErrPurgeQueueInProgress(q.ARN())
+		}
+		q.LastPurge = now
+		b := s.cfg.Store.NewBatch()
+		defer b.Close()
+		prefix := messagePrefix(q.ID)
+		b.DeleteRange(prefix, meta.PrefixEnd(prefix))
+		s.put(b, q)
+		if err := b.Commit(); err != nil {
+			return ErrInternal(fmt.Errorf("sqs: purge %s: %w", q.ARN(), err))
+		}
+		return nil
+	})
 }

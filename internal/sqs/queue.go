@@ -379,20 +379,28 @@ func (s *Service) SetQueueAttributes(ctx context.Context, p aws.Principal, r Ref
 	if err := s.checkAttributes(attrs, false); err != nil {
 		return err
 	}
+	return s.change(r, func(q *Queue) error {
+		for n, v := range attrs {
+			q.Attributes[n] = v
+			if v == "" && n == "Policy" {
+				delete(q.Attributes, n)
+			}
+		}
+		q.Modified = s.now().Unix()
+		return s.save(q)
+	})
+}
+
+// change runs fn on the queue r names under the service's lock;
+// QueueDoesNotExist when there is none.
+func (s *Service) change(r Ref, fn func(q *Queue) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.load(r)
 	if err != nil || q == nil {
 		return errors.Join(ErrQueueDoesNotExist(), err)
 	}
-	for n, v := range attrs {
-		q.Attributes[n] = v
-		if v == "" && n == "Policy" {
-			delete(q.Attributes, n)
-		}
-	}
-	q.Modified = s.now().Unix()
-	return s.save(q)
+	return fn(q)
 }
 
 // GetQueueAttributes returns the named attributes ("All" for every one);
@@ -475,12 +483,8 @@ func (s *Service) retag(ctx context.Context, p aws.Principal, r Ref, action stri
 	if _, err := s.Queue(ctx, p, action, r); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.load(r)
-	if err != nil || q == nil {
-		return errors.Join(ErrQueueDoesNotExist(), err)
-	}
-	change(q)
-	return s.save(q)
+	return s.change(r, func(q *Queue) error {
+		change(q)
+		return s.save(q)
+	})
 }
