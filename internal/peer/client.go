@@ -22,6 +22,7 @@ import (
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/replication"
 	"github.com/ferrystore/ferry/internal/s3"
+	"github.com/ferrystore/ferry/internal/sigv4"
 )
 
 // Client reaches the regions served by other processes.
@@ -187,14 +188,19 @@ func (c *Client) deliver(ctx context.Context, session aws.Principal, t *replicat
 	if body != nil {
 		r, length = io.MultiReader(r, body), length+size
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, endpoint+Path+op, r)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, endpoint+Path+op, nil)
 	if err != nil {
 		return err
 	}
-	req.ContentLength = length
 	req.Header.Set(HeaderEnvelopeLength, strconv.Itoa(len(env)))
 	req.Header.Set(HeaderEnvelopeSHA256, hex.EncodeToString(sum[:]))
-	status, raw, err := c.send(req, creds, info.Region)
+	sign := func(req *http.Request) error {
+		return v4.NewSigner().SignHTTP(req.Context(), creds, req, req.Header.Get("X-Amz-Content-Sha256"), "s3", info.Region, c.now())
+	}
+	if err := sigv4.SignStreaming(req, r, length, creds.SecretAccessKey, sign); err != nil {
+		return err
+	}
+	status, raw, err := c.do(req)
 	if err != nil {
 		return fmt.Errorf("send to %s: %w", info.Region, err) // transient: retried
 	}
@@ -216,14 +222,21 @@ func answer(region string, status int, raw []byte) error {
 	return fmt.Errorf("%s answered %d: %s", region, status, strings.TrimSpace(string(raw))) // transient: retried
 }
 
-// send signs req for service s3 in region (UNSIGNED-PAYLOAD: the envelope
-// is covered by its signed hash header) and returns the answer.
+// send signs req, which has no body, for service s3 in region and returns
+// the answer.
 func (c *Client) send(req *http.Request, creds sdkaws.Credentials, region string) (int, []byte, error) {
-	const unsigned = "UNSIGNED-PAYLOAD"
-	req.Header.Set("X-Amz-Content-Sha256", unsigned)
-	if err := v4.NewSigner().SignHTTP(req.Context(), creds, req, unsigned, "s3", region, c.now()); err != nil {
+	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
+	if err := v4.NewSigner().SignHTTP(req.Context(), creds, req, emptySHA256, "s3", region, c.now()); err != nil {
 		return 0, nil, fmt.Errorf("sign: %w", err)
 	}
+	return c.do(req)
+}
+
+// emptySHA256 is the payload hash of an empty body.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// do sends a signed request and returns the answer.
+func (c *Client) do(req *http.Request) (int, []byte, error) {
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return 0, nil, err

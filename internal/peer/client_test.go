@@ -13,6 +13,7 @@ import (
 
 	"github.com/ferrystore/ferry/internal/aws"
 	"github.com/ferrystore/ferry/internal/replication"
+	"github.com/ferrystore/ferry/internal/sigv4"
 )
 
 // peerServer serves Handler for one region's buckets to any signed caller
@@ -104,7 +105,21 @@ func TestClientReplicate(t *testing.T) {
 					}
 					return caller, true
 				}}
+			// The server verifies signatures as Ferry's does, so the
+			// replica's signed chunks are checked and decoded on the way.
+			v := &sigv4.Verifier{Lookup: func(_ context.Context, akid string) (sigv4.Credentials, error) {
+				if akid == caller.AccessKeyID {
+					return sigv4.Credentials{AccessKeyID: akid, SecretAccessKey: "secret", SessionToken: "tok", Principal: caller}, nil
+				}
+				return sigv4.Credentials{AccessKeyID: akid, SecretAccessKey: "s", Principal: aws.Principal{Type: aws.PrincipalAdmin}}, nil
+			}}
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				res, err := v.Verify(r)
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusForbidden)
+					return
+				}
+				r.Body = res.Body
 				if r.Method == http.MethodGet {
 					r = r.WithContext(context.WithValue(r.Context(), lookupKey{}, true))
 				}

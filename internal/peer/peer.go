@@ -28,8 +28,9 @@ import (
 // Path is where Handler is served.
 const Path = "/_ferry/replica/"
 
-// Header names of a replica write: the envelope's length and SHA-256 (both
-// signed, so the unsigned body's envelope cannot be altered unnoticed).
+// Header names of a replica write: the envelope's length and SHA-256, both
+// signed. The body itself is a signed aws-chunked stream
+// (sigv4.SignStreaming), verified chunk by chunk as it arrives.
 const (
 	HeaderEnvelopeLength = "X-Ferry-Envelope-Length"
 	HeaderEnvelopeSHA256 = "X-Ferry-Envelope-Sha256"
