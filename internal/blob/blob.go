@@ -199,7 +199,7 @@ type Writer struct {
 	written    int64 // bytes handed to the file
 	flushedTo  int64 // bytes handed to early writeback
 	inflight   chan error
-	pending    bool // a background write is in flight
+	pending    int // background writes in flight
 }
 
 // Create starts a new blob.
@@ -249,18 +249,23 @@ func (w *Writer) seal() {
 	w.blockStart = len(w.buf)
 }
 
-// flush hands the sealed blocks to a background write and goes on in a
-// fresh buffer, so the next chunk is hashed and framed while the kernel
-// copies this one. One write is in flight at a time, so the file grows in
-// order.
+// flush hands the sealed blocks to a background write at their offset and
+// goes on in a fresh buffer, so the next chunk is hashed and framed while
+// the kernel copies this one. Up to maxInflight writes run at once: on a
+// small machine the copy into the page cache costs as much CPU as the
+// hashing, and two of them keep both cores busy.
 func (w *Writer) flush(final bool) error {
-	if err := w.wait(); err != nil {
-		return err
+	if w.pending == maxInflight {
+		w.waitOne()
+	}
+	if w.err != nil {
+		return w.err
 	}
 	data, datap := w.buf[:w.blockStart], w.bufp
 	w.bufp = chunkPool.Get().(*[]byte)
 	w.buf = append((*w.bufp)[:0], w.buf[w.blockStart:]...)
 	w.blockStart = 0
+	off := w.written
 	w.written += int64(len(data))
 	from, to := w.flushedTo, w.written
 	if to-from >= writebackSize {
@@ -269,18 +274,18 @@ func (w *Writer) flush(final bool) error {
 		to = from // not enough yet: no early writeback
 	}
 	if w.inflight == nil {
-		w.inflight = make(chan error, 1)
+		w.inflight = make(chan error, maxInflight)
 	}
 	write := func() {
-		_, err := w.f.Write(data)
+		_, err := w.f.WriteAt(data, off)
 		if err == nil && to > from {
-			startWriteback(w.f, from, to-from)
+			startWriteback(w.f, from, to-from) // advisory: pages not yet written are skipped
 		}
 		*datap = data[:0]
 		chunkPool.Put(datap)
 		w.inflight <- err
 	}
-	w.pending = true
+	w.pending++
 	if final {
 		write() // nothing left to overlap with
 		return w.wait()
@@ -289,13 +294,21 @@ func (w *Writer) flush(final bool) error {
 	return nil
 }
 
-// wait waits for the write in flight, if any, and returns the writer's error.
+// maxInflight is how many background writes a Writer runs at once.
+const maxInflight = 2
+
+// waitOne waits for one write in flight and keeps its error.
+func (w *Writer) waitOne() {
+	w.pending--
+	if err := <-w.inflight; err != nil && w.err == nil {
+		w.err = fmt.Errorf("blob: write %s: %w", w.name, err)
+	}
+}
+
+// wait waits for every write in flight and returns the writer's error.
 func (w *Writer) wait() error {
-	if w.pending {
-		w.pending = false
-		if err := <-w.inflight; err != nil && w.err == nil {
-			w.err = fmt.Errorf("blob: write %s: %w", w.name, err)
-		}
+	for w.pending > 0 {
+		w.waitOne()
 	}
 	return w.err
 }
