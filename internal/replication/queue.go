@@ -201,11 +201,17 @@ func (q *Queue) Holds(t *Task, owner string) (bool, error) {
 }
 
 // Retry releases t's lease after a transient failure: the attempt is
-// counted, the error kept, and the task is due again at next.
+// counted, the error kept, and the task is due again at next. A task its
+// lessee no longer holds (settled, or leased by another worker since, see
+// Holds) is left to whoever has it.
 func (q *Queue) Retry(t *Task, cause error, next time.Time) error {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
-	if cur, err := q.get(t.key()); err == nil && cur != nil && cur.Missed {
+	cur, err := q.get(t.key())
+	if err != nil || cur == nil || cur.LeaseOwner != t.LeaseOwner {
+		return err
+	}
+	if cur.Missed {
 		t.Missed = true // recorded by the threshold check while t was out
 	}
 	t.LastError = cause.Error()

@@ -39,9 +39,6 @@ func (e *Engine) process(ctx context.Context, owner string, t *Task) error {
 			"destination", t.Destination, "reason", f.Reason, "err", f.Err)
 		return e.settle(ctx, owner, t, StatusFailed, f)
 	}
-	if held, herr := e.queue.Holds(t, owner); herr != nil || !held {
-		return herr // the lease passed to another worker, which retries
-	}
 	next := t.LastAttempt.Add(e.backoff(t.Attempts))
 	e.cfg.Logger.Debug("replication retry", "bucket", t.SourceBucket, "key", t.Key, "destination", t.Destination,
 		"attempt", t.Attempts, "next", next, "err", err)
