@@ -265,21 +265,11 @@ func isKMSKeyState(code string) bool {
 func (e *Engine) readable(ctx context.Context, session aws.Principal, t *Task, src, replica *ObjectVersion) error {
 	arn := objectARN(t.SourceBucket, t.Key)
 	keys := map[string][]string{"s3:versionid": {t.VersionID}}
-	d, err := e.authorize(ctx, session, ActionGetObjectVersionForReplication, arn, t.SourceAccount, keys)
-	if err != nil {
+	if err := e.require(ctx, session, ActionGetObjectVersionForReplication, arn, t.SourceAccount, keys, ReasonSrcGetObjectNotPermitted); err != nil {
 		return err
 	}
-	if !d.Allowed {
-		return Fail(ReasonSrcGetObjectNotPermitted, denial(session, ActionGetObjectVersionForReplication, arn, d))
-	}
-	if !t.DeleteMarker {
-		d, err := e.authorize(ctx, session, ActionGetObjectVersionAcl, arn, t.SourceAccount, keys)
-		if err != nil {
-			return err
-		}
-		if !d.Allowed {
-			return Fail(ReasonSrcGetAclNotPermitted, denial(session, ActionGetObjectVersionAcl, arn, d))
-		}
+	if err := e.require(ctx, session, ActionGetObjectVersionAcl, arn, t.SourceAccount, keys, ReasonSrcGetAclNotPermitted); err != nil {
+		return err
 	}
 	if len(src.Tags) > 0 {
 		d, err := e.authorize(ctx, session, ActionGetObjectVersionTagging, arn, t.SourceAccount, nil)
