@@ -263,13 +263,13 @@ func (s *Service) expectOwner(ctx context.Context, bucket, expected string) erro
 	}
 	info, err := s.cfg.Objects.ReplicationBucket(ctx, bucket)
 	if errors.Is(err, replication.ErrBucketNotFound) {
-		return aws.New("NoSuchBucket", 404, "The specified bucket does not exist")
+		return aws.ErrNoSuchBucket(bucket)
 	}
 	if err != nil {
 		return err
 	}
 	if string(info.Account) != expected {
-		return aws.New("AccessDenied", 403, "Access Denied: bucket "+bucket+" is not owned by the expected account "+expected)
+		return aws.ErrAccessDenied().WithCause(fmt.Errorf("bucket %s is not owned by the expected account %s", bucket, expected))
 	}
 	return nil
 }
