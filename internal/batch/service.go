@@ -388,11 +388,8 @@ func (s *Service) UpdateJobStatus(ctx context.Context, p aws.Principal, region, 
 	if requested != StatusReady && requested != StatusCancelled {
 		return nil, ErrBadRequest("Invalid RequestedJobStatus: " + requested)
 	}
-	if _, err := s.find(region, account, id); err != nil {
-		return nil, err
-	}
 	now := s.cfg.Clock.Now().UTC()
-	j, err := s.update(aws.AccountID(account), id, func(j *Job) error {
+	j, err := s.updateJob(region, account, id, func(j *Job) error {
 		from := j.Status
 		switch {
 		case requested == StatusReady && from == StatusSuspended:
@@ -424,10 +421,7 @@ func (s *Service) UpdateJobPriority(ctx context.Context, p aws.Principal, region
 	if priority < 0 {
 		return nil, ErrBadRequest("Priority must be a non-negative integer")
 	}
-	if _, err := s.find(region, account, id); err != nil {
-		return nil, err
-	}
-	return s.update(aws.AccountID(account), id, func(j *Job) error {
+	return s.updateJob(region, account, id, func(j *Job) error {
 		j.Priority = priority
 		return nil
 	})
@@ -492,6 +486,24 @@ func (s *Service) load(account aws.AccountID, id string) (*Job, error) {
 		return nil, aws.Internal(fmt.Errorf("batch: decode job %s: %w", id, err))
 	}
 	return &j, nil
+}
+
+// updateJob is update for a caller's request: the job must be one find
+// finds (NotFoundException otherwise), read once.
+func (s *Service) updateJob(region, account, id string, fn func(*Job) error) (*Job, error) {
+	if !jobIDPattern.MatchString(id) {
+		return nil, ErrNotFound(id)
+	}
+	j, err := s.update(aws.AccountID(account), id, func(j *Job) error {
+		if j.Region != region {
+			return ErrNotFound(id)
+		}
+		return fn(j)
+	})
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, ErrNotFound(id)
+	}
+	return j, err
 }
 
 // update applies fn to a stored job and writes it back, unless fn fails.
