@@ -285,7 +285,8 @@ func (s *Service) overThreshold(succeeded, failed int64) bool {
 	return n >= int64(s.cfg.FailureThreshold) && failed*2 > n
 }
 
-// startTasks hands up to StartPerPass tasks to the engine.
+// startTasks hands up to StartPerPass tasks to the engine, advancing
+// j.Started; run records it with the pass's outcomes.
 func (s *Service) startTasks(ctx context.Context, j *Job) error {
 	if j.Started >= uint64(j.Total) {
 		return nil
@@ -305,11 +306,7 @@ func (s *Service) startTasks(ctx context.Context, j *Job) error {
 		}
 		j.Started = idx + 1
 	}
-	_, err = s.update(j.Account, j.ID, func(cur *Job) error {
-		cur.Started = max(cur.Started, j.Started)
-		return nil
-	})
-	return err
+	return nil
 }
 
 // startTask checks s3:InitiateReplication as the job's role and enqueues
