@@ -121,7 +121,7 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, reg
 			out = &updateJobPriorityResult{Xmlns: Namespace, JobId: j.ID, Priority: j.Priority}
 		}
 	default:
-		op, err = "-", aws.New("NotImplemented", http.StatusNotImplemented, "Ferry implements only the job operations of S3 Control")
+		op, err = "-", aws.ErrNotImplemented()
 	}
 	if err != nil {
 		a.WriteError(w, err, reqID, hostID)
@@ -138,9 +138,11 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, reg
 
 // WriteError answers with S3 Control's error shape:
 // <ErrorResponse><Error><Code/><Message/></Error><RequestId/><HostId/></ErrorResponse>.
+// An internal fault is S3 Control's InternalServiceException; other
+// server errors (NotImplemented) keep their code.
 func (a *API) WriteError(w http.ResponseWriter, err error, reqID, hostID string) {
 	e, ok := aws.As(err)
-	if !ok || e.Status >= 500 {
+	if !ok || e.Status == http.StatusInternalServerError {
 		if a.Log != nil {
 			a.Log.Error("s3control: internal error", "err", err)
 		}

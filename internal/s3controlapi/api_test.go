@@ -83,3 +83,18 @@ func TestWriteError(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body.String())
 	}
 }
+
+// TestServeNotImplemented: an S3 Control operation other than the job
+// operations answers NotImplemented, not an internal error.
+func TestServeNotImplemented(t *testing.T) {
+	a := &API{}
+	r := httptest.NewRequest("GET", "/v20180820/accesspoint/x", nil)
+	r.Header.Set(AccountHeader, "111122223333")
+	w := httptest.NewRecorder()
+	if op := a.Serve(w, r, aws.Principal{}, "us-east-1", strings.NewReader(""), "req", "host"); op != "-" {
+		t.Errorf("op %q", op)
+	}
+	if w.Code != http.StatusNotImplemented || !strings.Contains(w.Body.String(), "<Code>NotImplemented</Code>") {
+		t.Fatalf("%d %s", w.Code, w.Body.String())
+	}
+}
