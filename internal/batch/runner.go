@@ -171,17 +171,25 @@ func (s *Service) session(ctx context.Context, j *Job) (aws.Principal, error) {
 	return s.cfg.Assumer(ctx, j.RoleArn, string(j.Account), j.ARN())
 }
 
+// sessionFailed handles session's error for a job in status from: a role
+// S3 Batch Operations may not assume fails the job
+// (AssumeRoleNotPermitted); any other error is returned.
+func (s *Service) sessionFailed(j *Job, from string, err error) error {
+	e, ok := aws.As(err)
+	if !ok || e.Status != http.StatusForbidden {
+		return err
+	}
+	return s.fail(j, from, replication.ReasonAssumeRoleNotPermitted,
+		fmt.Sprintf("S3 Batch Operations (%s) cannot assume role %s: %s", ServicePrincipal, j.RoleArn, e.Message))
+}
+
 // prepare assumes the role, reads or generates the manifest, writes one
 // task per line, and leaves the job Suspended (awaiting confirmation) or
 // Ready. Running it again (after a restart) rewrites the same tasks.
 func (s *Service) prepare(ctx context.Context, j *Job) error {
 	sess, err := s.session(ctx, j)
 	if err != nil {
-		if e, ok := aws.As(err); ok && e.Status == http.StatusForbidden {
-			return s.fail(j, StatusPreparing, replication.ReasonAssumeRoleNotPermitted,
-				fmt.Sprintf("S3 Batch Operations (%s) cannot assume role %s: %s", ServicePrincipal, j.RoleArn, e.Message))
-		}
-		return err
+		return s.sessionFailed(j, StatusPreparing, err)
 	}
 	var tasks []Task
 	var generated *Manifest
@@ -293,11 +301,7 @@ func (s *Service) startTasks(ctx context.Context, j *Job) error {
 	}
 	sess, err := s.session(ctx, j)
 	if err != nil {
-		if e, ok := aws.As(err); ok && e.Status == http.StatusForbidden {
-			return s.fail(j, StatusActive, replication.ReasonAssumeRoleNotPermitted,
-				fmt.Sprintf("S3 Batch Operations (%s) cannot assume role %s: %s", ServicePrincipal, j.RoleArn, e.Message))
-		}
-		return err
+		return s.sessionFailed(j, StatusActive, err)
 	}
 	end := min(j.Started+uint64(s.cfg.StartPerPass), uint64(j.Total))
 	for idx := j.Started; idx < end; idx++ {
