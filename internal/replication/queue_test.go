@@ -90,6 +90,39 @@ func TestQueueRetry(t *testing.T) {
 	}
 }
 
+// TestQueueRetryNotHeld: a worker retrying a task it no longer holds
+// leaves it alone: one another worker took over stays that worker's, and
+// one settled meanwhile is not written back.
+func TestQueueRetryNotHeld(t *testing.T) {
+	store := meta.NewMemory()
+	clock := aws.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	q := NewQueue(store, clock)
+	addTasks(t, q, store, &Task{Seq: 1, SourceBucket: "src", Key: "a", Destination: "dst"})
+	first, _ := q.Lease("w1", time.Minute)
+	clock.Advance(2 * time.Minute)
+	second, _ := q.Lease("w2", time.Minute)
+	if second == nil {
+		t.Fatal("expired lease not taken over")
+	}
+	if err := q.Retry(first, errors.New("timeout"), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := q.Get(1, "dst"); cur == nil || cur.LeaseOwner != "w2" || cur.LastError != "" {
+		t.Fatalf("after the old lessee's retry = %+v", cur)
+	}
+	batch := store.NewBatch()
+	q.Remove(batch, second)
+	if err := batch.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Retry(second, errors.New("timeout"), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := q.Get(1, "dst"); cur != nil {
+		t.Fatalf("settled task written back by a retry: %+v", cur)
+	}
+}
+
 func TestBackoff(t *testing.T) {
 	e := New(Config{Store: meta.NewMemory(), Backoff: time.Second, MaxBackoff: 10 * time.Second})
 	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 20: 10 * time.Second} {
