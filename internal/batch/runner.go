@@ -396,6 +396,12 @@ func (s *Service) gather(j *Job) (succeeded, failed int64, settled uint64, err e
 	if err != nil {
 		return
 	}
+	if len(pending) == 0 {
+		return
+	}
+	b := s.cfg.Store.NewBatch()
+	defer b.Close()
+	var done int
 	for _, idx := range pending {
 		t := tasks[idx]
 		results, rerr := s.results(j.ID, idx)
@@ -413,18 +419,18 @@ func (s *Service) gather(j *Job) (succeeded, failed int64, settled uint64, err e
 				break
 			}
 		}
-		b := s.cfg.Store.NewBatch()
 		b.Set(taskKey(j.ID, idx), mustJSON(t))
-		err = b.Commit()
-		b.Close()
-		if err != nil {
-			return
-		}
+		done++
 		settled++
 		if t.Succeeded {
 			succeeded++
 		} else {
 			failed++
+		}
+	}
+	if done > 0 {
+		if err = b.Commit(); err != nil {
+			return 0, 0, 0, err
 		}
 	}
 	return
