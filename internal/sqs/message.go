@@ -221,8 +221,8 @@ func senderID(p aws.Principal) string {
 func (s *Service) enqueue(q *Queue, sender string, ms []Send) ([]Sent, []error, error) {
 	s.life.RLock()
 	defer s.life.RUnlock()
-	if cur, err := s.load(q.Ref()); err != nil || cur == nil || cur.ID != q.ID {
-		return nil, nil, errors.Join(ErrQueueDoesNotExist(), err) // deleted meanwhile
+	if _, err := s.current(q); err != nil {
+		return nil, nil, err
 	}
 	now := s.now()
 	out, errs := make([]Sent, len(ms)), make([]error, len(ms))
@@ -312,8 +312,8 @@ func (s *Service) ReceiveMessage(ctx context.Context, p aws.Principal, r Ref, rc
 func (s *Service) take(q *Queue, max int, vis time.Duration) ([]Received, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur, err := s.load(q.Ref()); err != nil || cur == nil || cur.ID != q.ID {
-		return nil, errors.Join(ErrQueueDoesNotExist(), err) // deleted while polling
+	if _, err := s.current(q); err != nil {
+		return nil, err // deleted while polling
 	}
 	now := s.now()
 	retention, _ := strconv.Atoi(q.Attributes["MessageRetentionPeriod"])
@@ -509,10 +509,11 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, p aws.Principal, 
 
 // PurgeQueue deletes every message of a queue; once per 60 seconds.
 func (s *Service) PurgeQueue(ctx context.Context, p aws.Principal, r Ref) error {
-	if _, err := s.Queue(ctx, p, ActionPurgeQueue, r); err != nil {
+	q, err := s.Queue(ctx, p, ActionPurgeQueue, r)
+	if err != nil {
 		return err
 	}
-	return s.change(r, func(q *Queue) error {
+	return s.change(q, func(q *Queue) error {
 		now := s.now().Unix()
 		if q.LastPurge != 0 && now-q.LastPurge < 60 {
 			return ErrPurgeQueueInProgress(q.ARN())

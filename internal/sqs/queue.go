@@ -264,8 +264,12 @@ func (s *Service) CreateQueue(ctx context.Context, p aws.Principal, region, name
 		return nil, ErrInternal(err)
 	}
 	if cur == nil {
-		if recent, err := s.deletedRecently(r); err != nil || recent {
-			return nil, errors.Join(ErrQueueDeletedRecently(), err)
+		recent, err := s.deletedRecently(r)
+		if err != nil {
+			return nil, ErrInternal(err)
+		}
+		if recent {
+			return nil, ErrQueueDeletedRecently()
 		}
 	}
 	if cur != nil {
@@ -373,13 +377,14 @@ func (s *Service) DeleteQueue(ctx context.Context, p aws.Principal, r Ref) error
 // SetQueueAttributes changes a queue's settable attributes; an empty
 // Policy removes the policy.
 func (s *Service) SetQueueAttributes(ctx context.Context, p aws.Principal, r Ref, attrs map[string]string) error {
-	if _, err := s.Queue(ctx, p, ActionSetQueueAttributes, r); err != nil {
+	q, err := s.Queue(ctx, p, ActionSetQueueAttributes, r)
+	if err != nil {
 		return err
 	}
 	if err := s.checkAttributes(attrs, false); err != nil {
 		return err
 	}
-	return s.change(r, func(q *Queue) error {
+	return s.change(q, func(q *Queue) error {
 		for n, v := range attrs {
 			q.Attributes[n] = v
 			if v == "" && n == "Policy" {
@@ -391,16 +396,29 @@ func (s *Service) SetQueueAttributes(ctx context.Context, p aws.Principal, r Ref
 	})
 }
 
-// change runs fn on the queue r names under the service's lock;
-// QueueDoesNotExist when there is none.
-func (s *Service) change(r Ref, fn func(q *Queue) error) error {
+// change runs fn on the current record of q under the service's lock;
+// QueueDoesNotExist when q has been deleted meanwhile.
+func (s *Service) change(q *Queue, fn func(q *Queue) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q, err := s.load(r)
-	if err != nil || q == nil {
-		return errors.Join(ErrQueueDoesNotExist(), err)
+	cur, err := s.current(q)
+	if err != nil {
+		return err
 	}
-	return fn(q)
+	return fn(cur)
+}
+
+// current reads q's record again: QueueDoesNotExist when q has been
+// deleted (a queue of the same name created since is another queue).
+func (s *Service) current(q *Queue) (*Queue, error) {
+	cur, err := s.load(q.Ref())
+	if err != nil {
+		return nil, ErrInternal(err)
+	}
+	if cur == nil || cur.ID != q.ID {
+		return nil, ErrQueueDoesNotExist()
+	}
+	return cur, nil
 }
 
 // GetQueueAttributes returns the named attributes ("All" for every one);
@@ -480,10 +498,11 @@ func (s *Service) ListQueueTags(ctx context.Context, p aws.Principal, r Ref) (ma
 }
 
 func (s *Service) retag(ctx context.Context, p aws.Principal, r Ref, action string, change func(*Queue)) error {
-	if _, err := s.Queue(ctx, p, action, r); err != nil {
+	q, err := s.Queue(ctx, p, action, r)
+	if err != nil {
 		return err
 	}
-	return s.change(r, func(q *Queue) error {
+	return s.change(q, func(q *Queue) error {
 		change(q)
 		return s.save(q)
 	})
