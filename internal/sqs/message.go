@@ -113,7 +113,7 @@ func MD5OfAttributes(attrs map[string]MessageAttribute) string {
 		h.Write(n[:])
 		h.Write(b)
 	}
-	for _, name := range sortedAttrNames(attrs) {
+	for _, name := range sortedKeys(attrs) {
 		a := attrs[name]
 		put([]byte(name))
 		put([]byte(a.DataType))
@@ -126,14 +126,6 @@ func MD5OfAttributes(attrs map[string]MessageAttribute) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func sortedAttrNames(attrs map[string]MessageAttribute) []string {
-	m := make(map[string]string, len(attrs))
-	for k := range attrs {
-		m[k] = ""
-	}
-	return sortedKeys(m)
 }
 
 // checkMessage validates a body and its attributes against the queue.

@@ -118,7 +118,7 @@ func checkEntries(entry string, ids []string) error {
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if !validEntryID(id) {
+		if !sqs.ValidName(id) {
 			return sqs.ErrInvalidBatchEntryID()
 		}
 		if seen[id] {
@@ -127,18 +127,6 @@ func checkEntries(entry string, ids []string) error {
 		seen[id] = true
 	}
 	return nil
-}
-
-func validEntryID(id string) bool {
-	if id == "" || len(id) > 80 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // maxBatchBytes bounds the bodies of one SendMessageBatch together.
