@@ -473,6 +473,30 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, p aws.Principal, 
 	if err != nil {
 		return err
 	}
+	return s.changeVisibility(q, handle, seconds)
+}
+
+// VisibilityChange is one entry of ChangeMessageVisibilityBatch.
+type VisibilityChange struct {
+	ReceiptHandle string
+	Seconds       int
+}
+
+// ChangeMessageVisibilityBatch changes the visibility of messages by
+// receipt handle; each entry's error is in the result.
+func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, p aws.Principal, r Ref, changes []VisibilityChange) ([]error, error) {
+	q, err := s.Queue(ctx, p, ActionChangeMessageVisibility, r)
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(changes))
+	for i, c := range changes {
+		errs[i] = s.changeVisibility(q, c.ReceiptHandle, c.Seconds)
+	}
+	return errs, nil
+}
+
+func (s *Service) changeVisibility(q *Queue, handle string, seconds int) error {
 	if seconds < 0 || seconds > 43200 {
 		return ErrInvalidParameterValue("Value " + strconv.Itoa(seconds) + " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
 	}

@@ -340,19 +340,16 @@ func changeMessageVisibilityBatch(c *call, in *receiptBatchInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
+	ids, changes := make([]string, len(in.Entries)), make([]sqs.VisibilityChange, len(in.Entries))
 	for i, e := range in.Entries {
-		ids[i] = e.Id
+		ids[i], changes[i] = e.Id, sqs.VisibilityChange{ReceiptHandle: e.ReceiptHandle, Seconds: int(e.VisibilityTimeout)}
 	}
 	if err := checkEntries("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
-	errs := make([]error, len(in.Entries))
-	for i, e := range in.Entries {
-		errs[i] = c.sqs.ChangeMessageVisibility(c.ctx, c.p, r, e.ReceiptHandle, int(e.VisibilityTimeout))
-		if e, ok := aws.As(errs[i]); ok && e.Code == "AccessDenied" {
-			return nil, e
-		}
+	errs, err := c.sqs.ChangeMessageVisibilityBatch(c.ctx, c.p, r, changes)
+	if err != nil {
+		return nil, err
 	}
 	return results(ids, errs), nil
 }
