@@ -153,8 +153,10 @@ func authError(e *aws.Error) *aws.Error {
 // queryCode is the Query-protocol code of an authentication error.
 func queryCode(code string) string {
 	switch code {
-	case "UnrecognizedClientException", "InvalidSignatureException":
-		return map[string]string{"UnrecognizedClientException": "InvalidClientTokenId", "InvalidSignatureException": "SignatureDoesNotMatch"}[code]
+	case "UnrecognizedClientException":
+		return "InvalidClientTokenId"
+	case "InvalidSignatureException":
+		return "SignatureDoesNotMatch"
 	case "ExpiredTokenException":
 		return "ExpiredToken"
 	}
