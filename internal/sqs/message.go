@@ -221,11 +221,12 @@ func (s *Service) enqueue(q *Queue, sender string, ms []Send) ([]Sent, []error, 
 	b := s.cfg.Store.NewBatch()
 	defer b.Close()
 	n := 0
+	queueDelay, _ := strconv.Atoi(q.Attributes["DelaySeconds"])
 	for i, m := range ms {
 		if errs[i] = checkMessage(q, m); errs[i] != nil {
 			continue
 		}
-		delay, _ := strconv.Atoi(q.Attributes["DelaySeconds"])
+		delay := queueDelay
 		if m.Delay != nil {
 			delay = *m.Delay
 		}

@@ -327,12 +327,12 @@ func (s *Service) ListQueues(ctx context.Context, p aws.Principal, region, prefi
 	defer it.Close()
 	var out []*Queue
 	for ok := it.First(); ok; ok = it.Next() {
+		if len(out) == max {
+			return out, out[len(out)-1].Name, nil
+		}
 		q := new(Queue)
 		if err := json.Unmarshal(it.Value(), q); err != nil {
 			return nil, "", ErrInternal(fmt.Errorf("sqs: decode queue: %w", err))
-		}
-		if len(out) == max {
-			return out, out[len(out)-1].Name, nil
 		}
 		out = append(out, q)
 	}
