@@ -30,7 +30,8 @@ const TargetPrefix = "AmazonSQS."
 const contentType = "application/x-amz-json-1.0"
 
 // protocol is SQS's dialect of the AWS JSON protocol. A body is bounded at
-// 12 MiB: ten 1 MiB messages and their attributes.
+// 12 MiB: ten 1 MiB messages and their attributes. [Inf] SQS's answer to a
+// longer body.
 var protocol = awsjson.Protocol{TargetPrefix: TargetPrefix, ContentType: contentType, MaxBody: 12 << 20,
 	TooLarge: func() error { return sqs.ErrInvalidParameterValue("Request body is too large.") }}
 
