@@ -195,6 +195,8 @@ func (s *Service) SendMessage(ctx context.Context, p aws.Principal, r Ref, m Sen
 // SendMessageBatch sends messages in one durable batch; a message that
 // fails validation has its error in the second result and is not sent.
 func (s *Service) SendMessageBatch(ctx context.Context, p aws.Principal, r Ref, ms []Send) ([]Sent, []error, error) {
+	s.life.RLock()
+	defer s.life.RUnlock()
 	q, err := s.Queue(ctx, p, ActionSendMessage, r)
 	if err != nil {
 		return nil, nil, err
@@ -209,13 +211,9 @@ func senderID(p aws.Principal) string {
 	return p.ARN
 }
 
-// enqueue commits valid messages to q in one batch.
+// enqueue commits valid messages to q in one batch. The caller holds
+// s.life shared since before it read q, so q still exists.
 func (s *Service) enqueue(q *Queue, sender string, ms []Send) ([]Sent, []error, error) {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if _, err := s.current(q); err != nil {
-		return nil, nil, err
-	}
 	now := s.now()
 	out, errs := make([]Sent, len(ms)), make([]error, len(ms))
 	b := s.cfg.Store.NewBatch()

@@ -35,6 +35,8 @@ func (s *Service) SendAsService(ctx context.Context, m ServiceSend) (Sent, error
 	if !ok {
 		return Sent{}, ErrQueueDoesNotExist()
 	}
+	s.life.RLock()
+	defer s.life.RUnlock()
 	q, err := s.load(r)
 	if err != nil {
 		return Sent{}, ErrInternal(err)
