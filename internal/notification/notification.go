@@ -327,9 +327,7 @@ func (d *Deliverer) CheckQueue(ctx context.Context, queueARN string, b *s3.Bucke
 	if d.cfg.Evaluate == nil {
 		return ""
 	}
-	dec, err := d.cfg.Evaluate(ctx, sqs.Access{Principal: sqs.ServicePrincipal(Service), Action: sqs.ActionSendMessage,
-		Resource: q.ARN(), Account: q.Account, Policy: q.Attributes["Policy"],
-		SourceArn: b.ARN(), SourceAccount: b.Account})
+	dec, err := d.cfg.Evaluate(ctx, sqs.ServiceSendAccess(q, Service, b.ARN(), b.Account))
 	if err != nil || !dec.Allowed {
 		return s3.ReasonQueuePermissions
 	}
