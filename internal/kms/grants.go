@@ -84,7 +84,9 @@ const (
 // validateGrant checks a CreateGrant request as KMS does before touching
 // the key: the operations are GrantOperation values that a symmetric
 // encryption key supports, the principals are ARNs, and the constraints
-// are within AWS's limits (8 pairs, values up to 384 characters).
+// are within AWS's limits (8 pairs, values up to 384 characters). [Inf]
+// the texts of these ValidationExceptions: no capture of them is known;
+// the enum one follows the form KMS uses for other members.
 func validateGrant(in *CreateGrantInput) error {
 	if in.GranteePrincipal == "" || len(in.Operations) == 0 {
 		return aws.ErrKMSValidation("GranteePrincipal and Operations are required.")
@@ -349,9 +351,11 @@ func (s *Service) ListRetirableGrants(ctx context.Context, p aws.Principal, regi
 		return nil, err
 	}
 	if !validPrincipalARN(retiring) {
+		// [Inf] the text of this InvalidArnException.
 		return nil, aws.New("InvalidArnException", 400, "Invalid principal: "+retiring)
 	}
 	if parts := strings.SplitN(retiring, ":", 6); aws.AccountID(parts[4]) != p.Account {
+		// [Inf] the reason KMS gives.
 		return nil, aws.ErrKMSAccessDeniedBecause(p.ARN, ActionListRetirableGrants, "",
 			"because the retiring principal "+retiring+" is not in the caller's account")
 	}

@@ -97,7 +97,9 @@ var regionPattern = regexp.MustCompile(`^([a-z]+-){2,3}\d+$`)
 // needs kms:ReplicateKey on the primary, and kms:CreateKey (and, with tags,
 // kms:TagResource) from IAM, as AWS asks in the replica region; Ferry's
 // policies see the calling region in aws:RequestedRegion only. The replica
-// is Enabled at once (AWS shows it Creating for a moment).
+// is Enabled at once (AWS shows it Creating for a moment). [Inf] the texts
+// of its ValidationExceptions; the pattern one is the form KMS uses for
+// other members.
 func (s *Service) ReplicateKey(ctx context.Context, p aws.Principal, region string, in ReplicateKeyInput) (*Key, error) {
 	if !regionPattern.MatchString(in.ReplicaRegion) || len(in.ReplicaRegion) > 32 {
 		return nil, aws.ErrKMSValidation("1 validation error detected: Value '" + in.ReplicaRegion +

@@ -278,11 +278,12 @@ func (d *Deliverer) attempt(ctx context.Context, key []byte, dl Delivery) error 
 	return nil
 }
 
-// permanent: the queue is gone or its policy refuses S3. Retrying cannot
-// help until someone changes the set-up, and AWS drops such events.
+// permanent: SQS refused the message as a client error (the queue is gone,
+// its policy refuses S3, the body is refused). Retrying cannot help until
+// someone changes the set-up, and AWS drops such events.
 func permanent(err error) bool {
 	e, ok := aws.As(err)
-	return ok && (e.Code == "QueueDoesNotExist" || e.Code == "AccessDenied" || e.Status < 500 && e.Status >= 400)
+	return ok && e.Status >= 400 && e.Status < 500
 }
 
 func backoff(base time.Duration, attempts int) time.Duration {
@@ -326,9 +327,7 @@ func (d *Deliverer) CheckQueue(ctx context.Context, queueARN string, b *s3.Bucke
 	if d.cfg.Evaluate == nil {
 		return ""
 	}
-	dec, err := d.cfg.Evaluate(ctx, sqs.Access{Principal: sqs.ServicePrincipal(Service), Action: sqs.ActionSendMessage,
-		Resource: q.ARN(), Account: q.Account, Policy: q.Attributes["Policy"],
-		SourceArn: "arn:aws:s3:::" + b.Name, SourceAccount: b.Account})
+	dec, err := d.cfg.Evaluate(ctx, sqs.ServiceSendAccess(q, Service, b.ARN(), b.Account))
 	if err != nil || !dec.Allowed {
 		return s3.ReasonQueuePermissions
 	}
@@ -362,6 +361,6 @@ func (d *Deliverer) SendTestEvent(ctx context.Context, queueARN string, b *s3.Bu
 		return fmt.Errorf("notification: encode test event: %w", err)
 	}
 	_, err = d.cfg.SQS.SendAsService(ctx, sqs.ServiceSend{Queue: queueARN, Service: Service,
-		SourceArn: "arn:aws:s3:::" + b.Name, SourceAccount: b.Account, Body: string(body)})
+		SourceArn: b.ARN(), SourceAccount: b.Account, Body: string(body)})
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,7 +131,7 @@ func checkNotificationSchema(doc []byte) error {
 				root = true
 			} else {
 				allowed, isParent := notificationSchema[stack[len(stack)-1]]
-				if !isParent || !contains(allowed, name) {
+				if !isParent || !slices.Contains(allowed, name) {
 					return aws.ErrMalformedXML()
 				}
 			}
@@ -149,15 +150,6 @@ func checkNotificationSchema(doc []byte) error {
 		return aws.ErrMalformedXML()
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ParseNotificationConfiguration parses and validates a

@@ -113,7 +113,7 @@ func MD5OfAttributes(attrs map[string]MessageAttribute) string {
 		h.Write(n[:])
 		h.Write(b)
 	}
-	for _, name := range sortedAttrNames(attrs) {
+	for _, name := range sortedKeys(attrs) {
 		a := attrs[name]
 		put([]byte(name))
 		put([]byte(a.DataType))
@@ -126,14 +126,6 @@ func MD5OfAttributes(attrs map[string]MessageAttribute) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func sortedAttrNames(attrs map[string]MessageAttribute) []string {
-	m := make(map[string]string, len(attrs))
-	for k := range attrs {
-		m[k] = ""
-	}
-	return sortedKeys(m)
 }
 
 // checkMessage validates a body and its attributes against the queue.
@@ -203,6 +195,8 @@ func (s *Service) SendMessage(ctx context.Context, p aws.Principal, r Ref, m Sen
 // SendMessageBatch sends messages in one durable batch; a message that
 // fails validation has its error in the second result and is not sent.
 func (s *Service) SendMessageBatch(ctx context.Context, p aws.Principal, r Ref, ms []Send) ([]Sent, []error, error) {
+	s.life.RLock()
+	defer s.life.RUnlock()
 	q, err := s.Queue(ctx, p, ActionSendMessage, r)
 	if err != nil {
 		return nil, nil, err
@@ -217,23 +211,20 @@ func senderID(p aws.Principal) string {
 	return p.ARN
 }
 
-// enqueue commits valid messages to q in one batch.
+// enqueue commits valid messages to q in one batch. The caller holds
+// s.life shared since before it read q, so q still exists.
 func (s *Service) enqueue(q *Queue, sender string, ms []Send) ([]Sent, []error, error) {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if cur, err := s.load(q.Ref()); err != nil || cur == nil || cur.ID != q.ID {
-		return nil, nil, errors.Join(ErrQueueDoesNotExist(), err) // deleted meanwhile
-	}
 	now := s.now()
 	out, errs := make([]Sent, len(ms)), make([]error, len(ms))
 	b := s.cfg.Store.NewBatch()
 	defer b.Close()
 	n := 0
+	queueDelay, _ := strconv.Atoi(q.Attributes["DelaySeconds"])
 	for i, m := range ms {
 		if errs[i] = checkMessage(q, m); errs[i] != nil {
 			continue
 		}
-		delay, _ := strconv.Atoi(q.Attributes["DelaySeconds"])
+		delay := queueDelay
 		if m.Delay != nil {
 			delay = *m.Delay
 		}
@@ -312,8 +303,8 @@ func (s *Service) ReceiveMessage(ctx context.Context, p aws.Principal, r Ref, rc
 func (s *Service) take(q *Queue, max int, vis time.Duration) ([]Received, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur, err := s.load(q.Ref()); err != nil || cur == nil || cur.ID != q.ID {
-		return nil, errors.Join(ErrQueueDoesNotExist(), err) // deleted while polling
+	if _, err := s.current(q); err != nil {
+		return nil, err // deleted while polling
 	}
 	now := s.now()
 	retention, _ := strconv.Atoi(q.Attributes["MessageRetentionPeriod"])
@@ -481,6 +472,30 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, p aws.Principal, 
 	if err != nil {
 		return err
 	}
+	return s.changeVisibility(q, handle, seconds)
+}
+
+// VisibilityChange is one entry of ChangeMessageVisibilityBatch.
+type VisibilityChange struct {
+	ReceiptHandle string
+	Seconds       int
+}
+
+// ChangeMessageVisibilityBatch changes the visibility of messages by
+// receipt handle; each entry's error is in the result.
+func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, p aws.Principal, r Ref, changes []VisibilityChange) ([]error, error) {
+	q, err := s.Queue(ctx, p, ActionChangeMessageVisibility, r)
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(changes))
+	for i, c := range changes {
+		errs[i] = s.changeVisibility(q, c.ReceiptHandle, c.Seconds)
+	}
+	return errs, nil
+}
+
+func (s *Service) changeVisibility(q *Queue, handle string, seconds int) error {
 	if seconds < 0 || seconds > 43200 {
 		return ErrInvalidParameterValue("Value " + strconv.Itoa(seconds) + " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
 	}
@@ -509,10 +524,11 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, p aws.Principal, 
 
 // PurgeQueue deletes every message of a queue; once per 60 seconds.
 func (s *Service) PurgeQueue(ctx context.Context, p aws.Principal, r Ref) error {
-	if _, err := s.Queue(ctx, p, ActionPurgeQueue, r); err != nil {
+	q, err := s.Queue(ctx, p, ActionPurgeQueue, r)
+	if err != nil {
 		return err
 	}
-	return s.change(r, func(q *Queue) error {
+	return s.change(q, func(q *Queue) error {
 		now := s.now().Unix()
 		if q.LastPurge != 0 && now-q.LastPurge < 60 {
 			return ErrPurgeQueueInProgress(q.ARN())

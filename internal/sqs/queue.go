@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,7 @@ func (r Ref) ARN() string {
 // ParseARN reads a queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME).
 func ParseARN(arn string) (Ref, bool) {
 	p := strings.SplitN(arn, ":", 6)
-	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" || p[3] == "" || !aws.AccountID(p[4]).Valid() || !validName(p[5]) {
+	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" || p[3] == "" || !aws.AccountID(p[4]).Valid() || !ValidName(p[5]) {
 		return Ref{}, false
 	}
 	return Ref{Account: aws.AccountID(p[4]), Region: p[3], Name: p[5]}, true
@@ -113,8 +114,9 @@ func regionPrefix(account aws.AccountID, region string) meta.Key {
 	return meta.NewKey(table).Bytes([]byte{'q'}).String(string(account)).String(region)
 }
 
-// validName: 1–80 letters, digits, hyphens and underscores.
-func validName(n string) bool {
+// ValidName reports whether n is a valid queue name or batch entry id:
+// 1–80 letters, digits, hyphens and underscores.
+func ValidName(n string) bool {
 	if n == "" || len(n) > 80 {
 		return false
 	}
@@ -129,12 +131,7 @@ func validName(n string) bool {
 // checkAttributes validates attributes to set; a FIFO queue is refused
 // (Ferry has standard queues only).
 func (s *Service) checkAttributes(attrs map[string]string, creating bool) error {
-	names := make([]string, 0, len(attrs))
-	for n := range attrs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(attrs) {
 		v := attrs[n]
 		if n == "FifoQueue" || n == "ContentBasedDeduplication" || n == "DeduplicationScope" || n == "FifoThroughputLimit" {
 			if creating && n == "FifoQueue" && v == "false" {
@@ -241,7 +238,7 @@ func (s *Service) Lookup(r Ref) (*Queue, error) { return s.load(r) }
 // (QueueNameExists otherwise). A name deleted less than 60 seconds ago is
 // QueueDeletedRecently.
 func (s *Service) CreateQueue(ctx context.Context, p aws.Principal, region, name string, attrs, tags map[string]string) (*Queue, error) {
-	if !validName(name) {
+	if !ValidName(name) {
 		return nil, ErrInvalidParameterValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	r := Ref{Account: p.Account, Region: region, Name: name}
@@ -264,8 +261,12 @@ func (s *Service) CreateQueue(ctx context.Context, p aws.Principal, region, name
 		return nil, ErrInternal(err)
 	}
 	if cur == nil {
-		if recent, err := s.deletedRecently(r); err != nil || recent {
-			return nil, errors.Join(ErrQueueDeletedRecently(), err)
+		recent, err := s.deletedRecently(r)
+		if err != nil {
+			return nil, ErrInternal(err)
+		}
+		if recent {
+			return nil, ErrQueueDeletedRecently()
 		}
 	}
 	if cur != nil {
@@ -293,14 +294,7 @@ func (s *Service) CreateQueue(ctx context.Context, p aws.Principal, region, name
 	return q, s.save(q)
 }
 
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // GetQueueURL finds a queue by name, in the caller's account or in owner's.
 func (s *Service) GetQueueURL(ctx context.Context, p aws.Principal, region, name string, owner aws.AccountID) (*Queue, error) {
@@ -333,12 +327,12 @@ func (s *Service) ListQueues(ctx context.Context, p aws.Principal, region, prefi
 	defer it.Close()
 	var out []*Queue
 	for ok := it.First(); ok; ok = it.Next() {
+		if len(out) == max {
+			return out, out[len(out)-1].Name, nil
+		}
 		q := new(Queue)
 		if err := json.Unmarshal(it.Value(), q); err != nil {
 			return nil, "", ErrInternal(fmt.Errorf("sqs: decode queue: %w", err))
-		}
-		if len(out) == max {
-			return out, out[len(out)-1].Name, nil
 		}
 		out = append(out, q)
 	}
@@ -373,13 +367,14 @@ func (s *Service) DeleteQueue(ctx context.Context, p aws.Principal, r Ref) error
 // SetQueueAttributes changes a queue's settable attributes; an empty
 // Policy removes the policy.
 func (s *Service) SetQueueAttributes(ctx context.Context, p aws.Principal, r Ref, attrs map[string]string) error {
-	if _, err := s.Queue(ctx, p, ActionSetQueueAttributes, r); err != nil {
+	q, err := s.Queue(ctx, p, ActionSetQueueAttributes, r)
+	if err != nil {
 		return err
 	}
 	if err := s.checkAttributes(attrs, false); err != nil {
 		return err
 	}
-	return s.change(r, func(q *Queue) error {
+	return s.change(q, func(q *Queue) error {
 		for n, v := range attrs {
 			q.Attributes[n] = v
 			if v == "" && n == "Policy" {
@@ -391,16 +386,29 @@ func (s *Service) SetQueueAttributes(ctx context.Context, p aws.Principal, r Ref
 	})
 }
 
-// change runs fn on the queue r names under the service's lock;
-// QueueDoesNotExist when there is none.
-func (s *Service) change(r Ref, fn func(q *Queue) error) error {
+// change runs fn on the current record of q under the service's lock;
+// QueueDoesNotExist when q has been deleted meanwhile.
+func (s *Service) change(q *Queue, fn func(q *Queue) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q, err := s.load(r)
-	if err != nil || q == nil {
-		return errors.Join(ErrQueueDoesNotExist(), err)
+	cur, err := s.current(q)
+	if err != nil {
+		return err
 	}
-	return fn(q)
+	return fn(cur)
+}
+
+// current reads q's record again: QueueDoesNotExist when q has been
+// deleted (a queue of the same name created since is another queue).
+func (s *Service) current(q *Queue) (*Queue, error) {
+	cur, err := s.load(q.Ref())
+	if err != nil {
+		return nil, ErrInternal(err)
+	}
+	if cur == nil || cur.ID != q.ID {
+		return nil, ErrQueueDoesNotExist()
+	}
+	return cur, nil
 }
 
 // GetQueueAttributes returns the named attributes ("All" for every one);
@@ -412,7 +420,7 @@ func (s *Service) GetQueueAttributes(ctx context.Context, p aws.Principal, r Ref
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		if _, ok := settable[n]; !ok && n != "All" && !contains(computed, n) {
+		if _, ok := settable[n]; !ok && n != "All" && !slices.Contains(computed, n) {
 			return nil, ErrInvalidAttributeName(n)
 		}
 		want[n] = true
@@ -438,15 +446,6 @@ func (s *Service) GetQueueAttributes(ctx context.Context, p aws.Principal, r Ref
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TagQueue adds or replaces tags.
@@ -480,10 +479,11 @@ func (s *Service) ListQueueTags(ctx context.Context, p aws.Principal, r Ref) (ma
 }
 
 func (s *Service) retag(ctx context.Context, p aws.Principal, r Ref, action string, change func(*Queue)) error {
-	if _, err := s.Queue(ctx, p, action, r); err != nil {
+	q, err := s.Queue(ctx, p, action, r)
+	if err != nil {
 		return err
 	}
-	return s.change(r, func(q *Queue) error {
+	return s.change(q, func(q *Queue) error {
 		change(q)
 		return s.save(q)
 	})

@@ -26,6 +26,13 @@ func ServicePrincipal(service string) aws.Principal {
 	return aws.Principal{Type: aws.PrincipalService, ARN: service, UserID: service}
 }
 
+// ServiceSendAccess is the question SendAsService asks: may the service
+// send to q a message about sourceArn, owned by sourceAccount?
+func ServiceSendAccess(q *Queue, service, sourceArn string, sourceAccount aws.AccountID) Access {
+	return Access{Principal: ServicePrincipal(service), Action: ActionSendMessage, Resource: q.ARN(), Account: q.Account,
+		Policy: q.Attributes["Policy"], SourceArn: sourceArn, SourceAccount: sourceAccount}
+}
+
 // SendAsService sends a message as an AWS service principal. The queue's
 // policy decides, as it does in AWS: a service principal has no identity
 // policies, so only a statement naming the service allows it. It returns
@@ -35,6 +42,8 @@ func (s *Service) SendAsService(ctx context.Context, m ServiceSend) (Sent, error
 	if !ok {
 		return Sent{}, ErrQueueDoesNotExist()
 	}
+	s.life.RLock()
+	defer s.life.RUnlock()
 	q, err := s.load(r)
 	if err != nil {
 		return Sent{}, ErrInternal(err)
@@ -42,9 +51,7 @@ func (s *Service) SendAsService(ctx context.Context, m ServiceSend) (Sent, error
 	if q == nil {
 		return Sent{}, ErrQueueDoesNotExist()
 	}
-	p := ServicePrincipal(m.Service)
-	if err := s.auth.AuthorizeSQS(ctx, Access{Principal: p, Action: ActionSendMessage, Resource: q.ARN(), Account: q.Account,
-		Policy: q.Attributes["Policy"], SourceArn: m.SourceArn, SourceAccount: m.SourceAccount}); err != nil {
+	if err := s.auth.AuthorizeSQS(ctx, ServiceSendAccess(q, m.Service, m.SourceArn, m.SourceAccount)); err != nil {
 		return Sent{}, err
 	}
 	// [Inf] the SenderId SQS shows for a service is not published.

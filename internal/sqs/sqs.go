@@ -114,8 +114,9 @@ type Service struct {
 	// state (receive, delete, visibility, purge), so two receivers never
 	// take the same message.
 	mu sync.Mutex
-	// life is held shared by sends and exclusively by DeleteQueue, so no
-	// message is written under the id of a queue being deleted.
+	// life is held shared by sends, from their read of the queue to their
+	// commit, and exclusively by DeleteQueue, so no message is written
+	// under the id of a queue being deleted.
 	life sync.RWMutex
 	// wake is closed, and replaced, whenever a message is sent.
 	wakeMu sync.Mutex

@@ -268,3 +268,25 @@ func TestMD5OfAttributes(t *testing.T) {
 		t.Fatal("unstable digest")
 	}
 }
+
+func TestChangeMessageVisibilityBatch(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	r := newQueue(t, s, "q", nil)
+	if _, err := s.SendMessage(ctx, owner, r, Send{Body: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReceiveMessage(ctx, owner, r, Receive{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("receive: %d messages, %v", len(got), err)
+	}
+	errs, err := s.ChangeMessageVisibilityBatch(ctx, owner, r, []VisibilityChange{
+		{ReceiptHandle: got[0].ReceiptHandle, Seconds: 0}, {ReceiptHandle: "junk"}})
+	if err != nil || errs[0] != nil || !aws.IsCode(errs[1], "ReceiptHandleIsInvalid") {
+		t.Fatalf("batch: %v %v", errs, err)
+	}
+	other := aws.Principal{Type: aws.PrincipalRoot, Account: "444455556666", ARN: aws.RootARN("444455556666")}
+	if _, err := s.ChangeMessageVisibilityBatch(ctx, other, r, []VisibilityChange{{ReceiptHandle: "junk"}}); !aws.IsCode(err, "AccessDenied") {
+		t.Fatalf("other account: %v", err)
+	}
+}

@@ -118,7 +118,7 @@ func checkEntries(entry string, ids []string) error {
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if !validEntryID(id) {
+		if !sqs.ValidName(id) {
 			return sqs.ErrInvalidBatchEntryID()
 		}
 		if seen[id] {
@@ -127,18 +127,6 @@ func checkEntries(entry string, ids []string) error {
 		seen[id] = true
 	}
 	return nil
-}
-
-func validEntryID(id string) bool {
-	if id == "" || len(id) > 80 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // maxBatchBytes bounds the bodies of one SendMessageBatch together.
@@ -352,19 +340,16 @@ func changeMessageVisibilityBatch(c *call, in *receiptBatchInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
+	ids, changes := make([]string, len(in.Entries)), make([]sqs.VisibilityChange, len(in.Entries))
 	for i, e := range in.Entries {
-		ids[i] = e.Id
+		ids[i], changes[i] = e.Id, sqs.VisibilityChange{ReceiptHandle: e.ReceiptHandle, Seconds: int(e.VisibilityTimeout)}
 	}
 	if err := checkEntries("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
-	errs := make([]error, len(in.Entries))
-	for i, e := range in.Entries {
-		errs[i] = c.sqs.ChangeMessageVisibility(c.ctx, c.p, r, e.ReceiptHandle, int(e.VisibilityTimeout))
-		if e, ok := aws.As(errs[i]); ok && e.Code == "AccessDenied" {
-			return nil, e
-		}
+	errs, err := c.sqs.ChangeMessageVisibilityBatch(c.ctx, c.p, r, changes)
+	if err != nil {
+		return nil, err
 	}
 	return results(ids, errs), nil
 }

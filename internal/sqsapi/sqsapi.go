@@ -30,7 +30,8 @@ const TargetPrefix = "AmazonSQS."
 const contentType = "application/x-amz-json-1.0"
 
 // protocol is SQS's dialect of the AWS JSON protocol. A body is bounded at
-// 12 MiB: ten 1 MiB messages and their attributes.
+// 12 MiB: ten 1 MiB messages and their attributes. [Inf] SQS's answer to a
+// longer body.
 var protocol = awsjson.Protocol{TargetPrefix: TargetPrefix, ContentType: contentType, MaxBody: 12 << 20,
 	TooLarge: func() error { return sqs.ErrInvalidParameterValue("Request body is too large.") }}
 
@@ -153,8 +154,10 @@ func authError(e *aws.Error) *aws.Error {
 // queryCode is the Query-protocol code of an authentication error.
 func queryCode(code string) string {
 	switch code {
-	case "UnrecognizedClientException", "InvalidSignatureException":
-		return map[string]string{"UnrecognizedClientException": "InvalidClientTokenId", "InvalidSignatureException": "SignatureDoesNotMatch"}[code]
+	case "UnrecognizedClientException":
+		return "InvalidClientTokenId"
+	case "InvalidSignatureException":
+		return "SignatureDoesNotMatch"
 	case "ExpiredTokenException":
 		return "ExpiredToken"
 	}
