@@ -628,6 +628,12 @@ func ErrInvalidBucketAclWithObjectOwnership() *Error {
 	return New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 }
 
+// ErrMalformedACL: PutBucketAcl/PutObjectAcl with an AccessControlPolicy
+// body that does not parse or names an unknown grantee type or permission.
+func ErrMalformedACL() *Error {
+	return New("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema")
+}
+
 // ErrOwnershipControlsNotFound: GetBucketOwnershipControls on a bucket
 // whose ownership controls were deleted.
 func ErrOwnershipControlsNotFound(bucket string) *Error {

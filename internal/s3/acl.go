@@ -116,10 +116,6 @@ func errUnresolvableEmail(email string) *aws.Error {
 		"The e-mail address you provided does not match any account on record.").With("EmailAddress", email)
 }
 
-func errMalformedACL() *aws.Error {
-	return aws.New("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema")
-}
-
 func ownerGrant(owner aws.AccountID, perm string) Grant {
 	return Grant{Type: GranteeCanonicalUser, ID: aws.CanonicalUserID(owner), Permission: perm}
 }
@@ -218,13 +214,13 @@ func validGrant(g Grant, header bool) error {
 	case GranteeEmail:
 		return errUnresolvableEmail(g.Email)
 	default:
-		return errMalformedACL()
+		return aws.ErrMalformedACL()
 	}
 	switch g.Permission {
 	case PermFullControl, PermRead, PermWrite, PermReadACP, PermWriteACP:
 		return nil
 	}
-	return errMalformedACL()
+	return aws.ErrMalformedACL()
 }
 
 // resolveACL turns a request's ACL into grants for a resource owned by
