@@ -285,6 +285,8 @@ func s3Cases() []s3Case {
 			fields: []Field{s3Field("Condition", "If-None-Match"), s3Field("Key", "k")}},
 		{name: "malformed ACL", err: ErrMalformedACL(), code: "MalformedACLError", status: 400,
 			msg: "The XML you provided was not well-formed or did not validate against our published schema"},
+		{name: "service unavailable", err: ErrServiceUnavailable(), code: "ServiceUnavailable", status: 503,
+			msg: "Service is unable to handle request."},
 		{name: "ownership controls not found", err: ErrOwnershipControlsNotFound("b"), code: "OwnershipControlsNotFoundError", status: 404,
 			msg: "The bucket ownership controls were not found", fields: []Field{s3Field("BucketName", "b")}},
 		{name: "object ownership", err: ErrInvalidObjectOwnership("RandomValue"), code: "InvalidArgument", status: 400,

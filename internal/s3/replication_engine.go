@@ -52,7 +52,7 @@ func (s *Service) takenByPeer(ctx context.Context, p aws.Principal, name string)
 	case errors.Is(err, replication.ErrBucketNotFound):
 		return nil
 	case err != nil:
-		return aws.New("ServiceUnavailable", 503, "Service is unable to handle request.").WithCause(fmt.Errorf("cannot tell whether another region holds bucket %s: %w", name, err))
+		return aws.ErrServiceUnavailable().WithCause(fmt.Errorf("cannot tell whether another region holds bucket %s: %w", name, err))
 	case info.Account == p.Account:
 		return aws.ErrBucketAlreadyOwnedByYou(name)
 	}
