@@ -292,12 +292,16 @@ func (s *Service) PutReplicaTags(_ context.Context, bucket, key, versionID strin
 
 // PutReplicaACL replaces the ACL of a replica version.
 func (s *Service) PutReplicaACL(_ context.Context, bucket, key, versionID string, acl []replication.ACLGrant) error {
-	return s.updateReplica(bucket, key, versionID, func(v *Version) {
-		v.ACL = nil
-		for _, g := range acl {
-			v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
-		}
-	})
+	return s.updateReplica(bucket, key, versionID, func(v *Version) { v.ACL = grantsFromReplica(acl) })
+}
+
+// grantsFromReplica is the ACL a replica carries, as a version stores it.
+func grantsFromReplica(acl []replication.ACLGrant) []Grant {
+	var out []Grant
+	for _, g := range acl {
+		out = append(out, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
+	}
+	return out
 }
 
 // PutReplicaLock replaces the retention and legal hold of a replica
@@ -392,9 +396,7 @@ func fromReplica(r *replication.ObjectVersion) *Version {
 	for _, t := range r.Tags {
 		v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
 	}
-	for _, g := range r.ACL {
-		v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
-	}
+	v.ACL = grantsFromReplica(r.ACL)
 	if r.ChecksumAlgorithm != "" {
 		v.Checksum = &Checksum{Algorithm: r.ChecksumAlgorithm, Value: r.ChecksumValue, Type: r.ChecksumType}
 	}
