@@ -79,12 +79,18 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 		return false
 	}
 	v.Replication = replication.NewPendingState(targets)
-	s.replicator.Enqueue(batch, replication.Work{
+	s.replicator.Enqueue(batch, versionWork(b, v, targets))
+	return true
+}
+
+// versionWork is the replication work of version v of bucket b towards
+// targets: a new version's, or one a Batch Replication job replicates.
+func versionWork(b *Bucket, v *Version, targets []replication.Target) replication.Work {
+	return replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
 		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size, ETag: v.ETag,
 		Created: v.LastModified, Targets: targets, ObjectLock: b.LockEnabled(),
-	})
-	return true
+	}
 }
 
 // enqueueTagReplication queues, in the batch that retags a version (or
