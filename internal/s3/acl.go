@@ -314,12 +314,7 @@ var errPublicACLBlocked = aws.New("AccessDenied", 403, "public ACLs are prevente
 // publicACLDenied is S3's AccessDenied for a public ACL put while
 // BlockPublicAcls is on.
 func publicACLDenied(p aws.Principal, action, resource string) *aws.Error {
-	arn := p.ARN
-	if arn == "" && p.Type == aws.PrincipalRoot {
-		arn = aws.RootARN(p.Account)
-	}
-	return aws.New("AccessDenied", 403, "User: "+arn+" is not authorized to perform: "+action+
-		` on resource: "`+resource+`" because public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access.`)
+	return errBlockedPublic(p, action, resource, "ACLs", "BlockPublicAcls")
 }
 
 // ownerOnlyDefault reports whether acl is exactly the default ACL, which is
