@@ -496,6 +496,13 @@ func ErrConditionalRequestConflict(key string) *Error {
 		With("Condition", "If-None-Match").With("Key", key)
 }
 
+// ErrServiceUnavailable: the request depends on another Ferry process that
+// did not answer. [Inf] S3's code and status; the message is not in the
+// catalogue.
+func ErrServiceUnavailable() *Error {
+	return New("ServiceUnavailable", 503, "Service is unable to handle request.")
+}
+
 // ErrPreconditionFailed: an If-Match / If-Unmodified-Since condition failed.
 func ErrPreconditionFailed(condition string) *Error {
 	return New("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold").With("Condition", condition)
@@ -626,6 +633,12 @@ func ErrIfNoneMatchNotImplemented() *Error {
 // ownership is BucketOwnerEnforced.
 func ErrInvalidBucketAclWithObjectOwnership() *Error {
 	return New("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+}
+
+// ErrMalformedACL: PutBucketAcl/PutObjectAcl with an AccessControlPolicy
+// body that does not parse or names an unknown grantee type or permission.
+func ErrMalformedACL() *Error {
+	return New("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema")
 }
 
 // ErrOwnershipControlsNotFound: GetBucketOwnershipControls on a bucket

@@ -246,28 +246,15 @@ func (c Config) serverCPU(ctx context.Context) time.Duration {
 // metrics (process_cpu_seconds_total at /_ferry/metrics).
 func ProcessCPU(client *http.Client, endpoint string) func(ctx context.Context) (time.Duration, error) {
 	return func(ctx context.Context) (time.Duration, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, MetricsURL(endpoint), nil)
+		families, err := fetchMetrics(ctx, client, MetricsURL(endpoint))
 		if err != nil {
 			return 0, err
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, fmt.Errorf("read server metrics: %w", err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("read server metrics: %s", resp.Status)
-		}
-		families, err := parseMetrics(resp.Body)
-		if err != nil {
-			return 0, err
-		}
-		f := families["process_cpu_seconds_total"]
-		if f == nil || len(f.GetMetric()) == 0 {
+		cpu, ok := processCPU(families)
+		if !ok {
 			return 0, errors.New("server reports no process_cpu_seconds_total")
 		}
-		secs := f.GetMetric()[0].GetCounter().GetValue()
-		return time.Duration(secs * float64(time.Second)), nil
+		return cpu, nil
 	}
 }
 

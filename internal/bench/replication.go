@@ -215,20 +215,11 @@ type metricsSnapshot struct {
 // snapshot reads and parses the server's metrics.
 func (c ReplicationConfig) snapshot(ctx context.Context) (metricsSnapshot, error) {
 	var s metricsSnapshot
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.MetricsURL, nil)
-	if err != nil {
-		return s, err
-	}
 	client := c.HTTP
 	if client == nil {
 		client = http.DefaultClient
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return s, fmt.Errorf("read metrics: %w", err)
-	}
-	defer resp.Body.Close()
-	families, err := parseMetrics(resp.Body)
+	families, err := fetchMetrics(ctx, client, c.MetricsURL)
 	if err != nil {
 		return s, err
 	}
@@ -243,10 +234,35 @@ func (c ReplicationConfig) snapshot(ctx context.Context) (metricsSnapshot, error
 	for _, m := range c.series(families["ferry_replication_operations_pending"]) {
 		s.pending += int(m.GetGauge().GetValue())
 	}
-	if f := families["process_cpu_seconds_total"]; f != nil && len(f.GetMetric()) > 0 {
-		s.cpu = time.Duration(f.GetMetric()[0].GetCounter().GetValue() * float64(time.Second))
-	}
+	s.cpu, _ = processCPU(families)
 	return s, nil
+}
+
+// fetchMetrics reads and parses a server's Prometheus metrics.
+func fetchMetrics(ctx context.Context, client *http.Client, url string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read server metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("read server metrics: %s", resp.Status)
+	}
+	return parseMetrics(resp.Body)
+}
+
+// processCPU is the server's process CPU time in its metrics; false when
+// they do not report it.
+func processCPU(families map[string]*dto.MetricFamily) (time.Duration, bool) {
+	f := families["process_cpu_seconds_total"]
+	if f == nil || len(f.GetMetric()) == 0 {
+		return 0, false
+	}
+	return time.Duration(f.GetMetric()[0].GetCounter().GetValue() * float64(time.Second)), true
 }
 
 // series are the family's series of the run's source bucket.

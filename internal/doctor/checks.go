@@ -290,7 +290,7 @@ func (r *run) checkReplicaKey(t *target) []Check {
 		// Bucket Key with kms:Decrypt on the replica key (§5.2).
 		bk := Check{Hop: HopReplicaKey, Title: "role can decrypt with replica key " + key.ARN + " through S3 (to verify the replica's S3 Bucket Key)",
 			Reason: replication.ReasonDstPutObjectNotPermitted}
-		d, err := r.d.Authz.EvaluateKMS(r.ctx, r.session, kms.ActionDecrypt, key, via)
+		d, err := r.d.Authz.EvaluateKMS(ctx, r.session, kms.ActionDecrypt, key, via)
 		r.judge(&bk, d, err, r.keyView(key))
 		out = append(out, bk)
 	}

@@ -63,12 +63,13 @@ func (d *Doctor) Explain(ctx context.Context, viewer aws.Principal, bucket, key,
 	}
 	if viewer.Type != aws.PrincipalAdmin {
 		// What the engine recorded about a version is the version's
-		// metadata: the viewer must be allowed to read it.
-		action := "s3:GetObject"
+		// metadata: the viewer must be allowed to read it, as a GET of
+		// that version would be (s3:versionid, the version's owner and ACL).
+		action, keys := "s3:GetObject", map[string][]string(nil)
 		if versionID != "" {
-			action = "s3:GetObjectVersion"
+			action, keys = "s3:GetObjectVersion", map[string][]string{"s3:versionid": {versionID}}
 		}
-		if _, err := d.S3.Decide(ctx, viewer, action, objectARN(bucket, key), nil); err != nil {
+		if _, err := d.S3.Decide(ctx, viewer, action, objectARN(bucket, key), keys); err != nil {
 			return nil, err
 		}
 	}

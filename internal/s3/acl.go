@@ -116,10 +116,6 @@ func errUnresolvableEmail(email string) *aws.Error {
 		"The e-mail address you provided does not match any account on record.").With("EmailAddress", email)
 }
 
-func errMalformedACL() *aws.Error {
-	return aws.New("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema")
-}
-
 func ownerGrant(owner aws.AccountID, perm string) Grant {
 	return Grant{Type: GranteeCanonicalUser, ID: aws.CanonicalUserID(owner), Permission: perm}
 }
@@ -218,13 +214,13 @@ func validGrant(g Grant, header bool) error {
 	case GranteeEmail:
 		return errUnresolvableEmail(g.Email)
 	default:
-		return errMalformedACL()
+		return aws.ErrMalformedACL()
 	}
 	switch g.Permission {
 	case PermFullControl, PermRead, PermWrite, PermReadACP, PermWriteACP:
 		return nil
 	}
-	return errMalformedACL()
+	return aws.ErrMalformedACL()
 }
 
 // resolveACL turns a request's ACL into grants for a resource owned by
@@ -318,12 +314,7 @@ var errPublicACLBlocked = aws.New("AccessDenied", 403, "public ACLs are prevente
 // publicACLDenied is S3's AccessDenied for a public ACL put while
 // BlockPublicAcls is on.
 func publicACLDenied(p aws.Principal, action, resource string) *aws.Error {
-	arn := p.ARN
-	if arn == "" && p.Type == aws.PrincipalRoot {
-		arn = aws.RootARN(p.Account)
-	}
-	return aws.New("AccessDenied", 403, "User: "+arn+" is not authorized to perform: "+action+
-		` on resource: "`+resource+`" because public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access.`)
+	return errBlockedPublic(p, action, resource, "ACLs", "BlockPublicAcls")
 }
 
 // ownerOnlyDefault reports whether acl is exactly the default ACL, which is

@@ -113,11 +113,9 @@ func (s *Service) ReplicateForJob(_ context.Context, region, bucket, key, versio
 	v.Replication = v.Replication.WithPending(targets)
 	batch := s.store.NewBatch()
 	batch.Set(versionKey(bucket, key, v.Seq), encodeVersion(v))
-	s.replicator.Enqueue(batch, replication.Work{
-		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
-		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size,
-		Created: v.LastModified, Targets: targets, Job: job, JobTask: idx, ObjectLock: b.LockEnabled(),
-	})
+	work := versionWork(b, v, targets)
+	work.Job, work.JobTask = job, idx
+	s.replicator.Enqueue(batch, work)
 	if extra != nil {
 		extra(batch, len(targets))
 	}

@@ -323,7 +323,7 @@ func (s *Service) ListBuckets(ctx context.Context, p aws.Principal, in ListBucke
 	if l, ok := s.peers.(PeerBucketLister); ok {
 		remote, err := l.AccountBuckets(ctx, p.Account)
 		if err != nil {
-			return ListBucketsOutput{}, aws.New("ServiceUnavailable", 503, "Service is unable to handle request.").
+			return ListBucketsOutput{}, aws.ErrServiceUnavailable().
 				WithCause(fmt.Errorf("list the buckets other regions serve: %w", err))
 		}
 		all = append(all, remote...)

@@ -71,10 +71,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p aws.Principal, 
 	if err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}
-	if err := s.checkWrite(b, in.Key, in.IfMatch, in.IfNoneMatch); err != nil {
+	cur, err := s.checkWriteLatest(b, in.Key, in.IfMatch, in.IfNoneMatch)
+	if err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}
-	if err := s.checkConflict(b, up, in.IfNoneMatch); err != nil {
+	if err := checkConflict(up, cur, in.IfNoneMatch); err != nil {
 		return CompleteMultipartUploadOutput{}, err
 	}
 	if err := s.commitVersion(b, v, func(batch meta.Batch) { dropUpload(batch, up) }); err != nil {
@@ -267,18 +268,15 @@ func rawChecksum(pt *Part) []byte {
 // versioned bucket the delete shows as a delete marker newer than the
 // upload; in a bucket never versioned the delete marked the upload
 // (conflictUploads). [Inf] A delete that found no object is not counted.
-func (s *Service) checkConflict(b *Bucket, up *Upload, ifNoneMatch string) error {
+// cur is the key's current version checkWriteLatest read (nil: none).
+func checkConflict(up *Upload, cur *Version, ifNoneMatch string) error {
 	if ifNoneMatch == "" {
 		return nil
 	}
 	if up.Conflicted {
 		return aws.ErrConditionalRequestConflict(up.Key)
 	}
-	cur, err := s.latest(b.Name, up.Key)
-	if err != nil {
-		return nil // none, or checkWrite already answered a read error
-	}
-	if cur.DeleteMarker && cur.LastModified.After(up.Initiated) {
+	if cur != nil && cur.DeleteMarker && cur.LastModified.After(up.Initiated) {
 		return aws.ErrConditionalRequestConflict(up.Key)
 	}
 	return nil

@@ -150,26 +150,37 @@ func (s *Service) commitWrite(b *Bucket, v *Version, ifMatch, ifNoneMatch string
 
 // checkWrite applies If-Match / If-None-Match: * to the key's current object.
 func (s *Service) checkWrite(b *Bucket, key, ifMatch, ifNoneMatch string) error {
+	_, err := s.checkWriteLatest(b, key, ifMatch, ifNoneMatch)
+	return err
+}
+
+// checkWriteLatest is checkWrite that also returns the key's current
+// version (possibly a delete marker) when it read one: nil without
+// conditions or when the key has none.
+func (s *Service) checkWriteLatest(b *Bucket, key, ifMatch, ifNoneMatch string) (*Version, error) {
 	if ifMatch == "" && ifNoneMatch == "" {
-		return nil
+		return nil, nil
 	}
 	cur, err := s.latest(b.Name, key)
-	if err != nil && !aws.IsCode(err, "NoSuchKey") {
-		return err
+	if aws.IsCode(err, "NoSuchKey") {
+		cur, err = nil, nil
 	}
-	exists := err == nil && !cur.DeleteMarker
+	if err != nil {
+		return nil, err
+	}
+	exists := cur != nil && !cur.DeleteMarker
 	if ifNoneMatch != "" && exists {
-		return aws.ErrPreconditionFailed("If-None-Match")
+		return nil, aws.ErrPreconditionFailed("If-None-Match")
 	}
 	if ifMatch != "" {
 		if !exists {
-			return aws.ErrNoSuchKey(key)
+			return nil, aws.ErrNoSuchKey(key)
 		}
 		if !etagMatches(ifMatch, cur.ETag) {
-			return aws.ErrPreconditionFailed("If-Match")
+			return nil, aws.ErrPreconditionFailed("If-Match")
 		}
 	}
-	return nil
+	return cur, nil
 }
 
 // shownVersionID is the version id S3 reports: none until the bucket has

@@ -93,12 +93,18 @@ func (b *Bucket) blocks(setting func(*PublicAccessBlock) bool) bool {
 // errPublicPolicyBlocked is S3's AccessDenied for a public policy put while
 // BlockPublicPolicy is on (only the owner's account gets this far).
 func errPublicPolicyBlocked(p aws.Principal, b *Bucket) *aws.Error {
+	return errBlockedPublic(p, ActionPutBucketPolicy, b.ARN(), "policies", "BlockPublicPolicy")
+}
+
+// errBlockedPublic is S3's AccessDenied for p's action on resource when
+// setting of Block Public Access prevents public what (policies, ACLs).
+func errBlockedPublic(p aws.Principal, action, resource, what, setting string) *aws.Error {
 	arn := p.ARN
 	if arn == "" && p.Type == aws.PrincipalRoot {
 		arn = aws.RootARN(p.Account)
 	}
-	return aws.New("AccessDenied", http.StatusForbidden, "User: "+arn+" is not authorized to perform: "+ActionPutBucketPolicy+
-		` on resource: "`+b.ARN()+`" because public policies are prevented by the BlockPublicPolicy setting in S3 Block Public Access.`)
+	return aws.New("AccessDenied", http.StatusForbidden, "User: "+arn+" is not authorized to perform: "+action+
+		` on resource: "`+resource+`" because public `+what+` are prevented by the `+setting+` setting in S3 Block Public Access.`)
 }
 
 // restricted returns the bucket policy that applies to p's request:

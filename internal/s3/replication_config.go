@@ -49,7 +49,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, p aws.Principal, buc
 		if err := cfg.Validate(bucket); err != nil {
 			return err
 		}
-		if err := s.checkDestinations(cfg); err != nil {
+		if err := s.checkDestinations(ctx, cfg); err != nil {
 			return err
 		}
 		b.Replication = stored
@@ -60,11 +60,11 @@ func (s *Service) PutBucketReplication(ctx context.Context, p aws.Principal, buc
 // checkDestinations requires every destination bucket to exist with
 // versioning Enabled; AWS answers both failures alike (§2.2 #2, #3). A
 // bucket this process does not serve is looked up at the peers (SetPeers).
-func (s *Service) checkDestinations(cfg *replication.Configuration) error {
+func (s *Service) checkDestinations(ctx context.Context, cfg *replication.Configuration) error {
 	for _, name := range cfg.DestinationBuckets() {
 		d, err := s.Bucket(name)
 		if aws.IsCode(err, "NoSuchBucket") && s.peers != nil {
-			info, err := s.peers.ReplicationBucket(context.Background(), name)
+			info, err := s.peers.ReplicationBucket(ctx, name)
 			if errors.Is(err, replication.ErrBucketNotFound) || (err == nil && !info.Versioned) {
 				return replication.ErrDestinationNotVersioned()
 			}

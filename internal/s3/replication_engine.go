@@ -52,7 +52,7 @@ func (s *Service) takenByPeer(ctx context.Context, p aws.Principal, name string)
 	case errors.Is(err, replication.ErrBucketNotFound):
 		return nil
 	case err != nil:
-		return aws.New("ServiceUnavailable", 503, "Service is unable to handle request.").WithCause(fmt.Errorf("cannot tell whether another region holds bucket %s: %w", name, err))
+		return aws.ErrServiceUnavailable().WithCause(fmt.Errorf("cannot tell whether another region holds bucket %s: %w", name, err))
 	case info.Account == p.Account:
 		return aws.ErrBucketAlreadyOwnedByYou(name)
 	}
@@ -79,12 +79,18 @@ func (s *Service) enqueueReplication(b *Bucket, v *Version, batch meta.Batch) bo
 		return false
 	}
 	v.Replication = replication.NewPendingState(targets)
-	s.replicator.Enqueue(batch, replication.Work{
+	s.replicator.Enqueue(batch, versionWork(b, v, targets))
+	return true
+}
+
+// versionWork is the replication work of version v of bucket b towards
+// targets: a new version's, or one a Batch Replication job replicates.
+func versionWork(b *Bucket, v *Version, targets []replication.Target) replication.Work {
+	return replication.Work{
 		SourceBucket: b.Name, SourceAccount: b.Account, SourceRegion: b.Region, Role: b.Replication.Role,
 		Key: v.Key, VersionID: v.VersionID, Seq: v.Seq, DeleteMarker: v.DeleteMarker, Size: v.Size, ETag: v.ETag,
 		Created: v.LastModified, Targets: targets, ObjectLock: b.LockEnabled(),
-	})
-	return true
+	}
 }
 
 // enqueueTagReplication queues, in the batch that retags a version (or
@@ -292,12 +298,16 @@ func (s *Service) PutReplicaTags(_ context.Context, bucket, key, versionID strin
 
 // PutReplicaACL replaces the ACL of a replica version.
 func (s *Service) PutReplicaACL(_ context.Context, bucket, key, versionID string, acl []replication.ACLGrant) error {
-	return s.updateReplica(bucket, key, versionID, func(v *Version) {
-		v.ACL = nil
-		for _, g := range acl {
-			v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
-		}
-	})
+	return s.updateReplica(bucket, key, versionID, func(v *Version) { v.ACL = grantsFromReplica(acl) })
+}
+
+// grantsFromReplica is the ACL a replica carries, as a version stores it.
+func grantsFromReplica(acl []replication.ACLGrant) []Grant {
+	var out []Grant
+	for _, g := range acl {
+		out = append(out, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
+	}
+	return out
 }
 
 // PutReplicaLock replaces the retention and legal hold of a replica
@@ -392,9 +402,7 @@ func fromReplica(r *replication.ObjectVersion) *Version {
 	for _, t := range r.Tags {
 		v.Tags = append(v.Tags, Tag{Key: t.Key, Value: t.Value})
 	}
-	for _, g := range r.ACL {
-		v.ACL = append(v.ACL, Grant{Type: g.Type, ID: g.ID, URI: g.URI, Permission: g.Permission})
-	}
+	v.ACL = grantsFromReplica(r.ACL)
 	if r.ChecksumAlgorithm != "" {
 		v.Checksum = &Checksum{Algorithm: r.ChecksumAlgorithm, Value: r.ChecksumValue, Type: r.ChecksumType}
 	}

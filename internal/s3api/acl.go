@@ -97,8 +97,7 @@ func readACL(rq *Request) (s3.ACLInput, error) {
 	}
 	var doc accessControlPolicyIn
 	if len(body) > maxXMLBody || xml.Unmarshal(body, &doc) != nil {
-		return in, aws.New("MalformedACLError", http.StatusBadRequest,
-			"The XML you provided was not well-formed or did not validate against our published schema")
+		return in, aws.ErrMalformedACL()
 	}
 	acp := &s3.AccessControlPolicy{}
 	if doc.Owner != nil {
@@ -106,8 +105,7 @@ func readACL(rq *Request) (s3.ACLInput, error) {
 	}
 	for _, g := range doc.Grants {
 		if g.Grantee == nil {
-			return in, aws.New("MalformedACLError", http.StatusBadRequest,
-				"The XML you provided was not well-formed or did not validate against our published schema")
+			return in, aws.ErrMalformedACL()
 		}
 		acp.Grants = append(acp.Grants, s3.Grant{Type: g.Grantee.Type, ID: g.Grantee.ID, URI: g.Grantee.URI,
 			Email: g.Grantee.EmailAddress, Permission: g.Permission})

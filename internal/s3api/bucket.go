@@ -211,12 +211,11 @@ func getBucketOwnershipControls(a *API, rq *Request) error {
 }
 
 func putBucketOwnershipControls(a *API, rq *Request) error {
-	body, err := readDigestedBody(rq)
-	if err != nil {
+	var cfg ownershipControls
+	if err := readDigestedXML(rq, &cfg); err != nil {
 		return err
 	}
-	var cfg ownershipControls
-	if xml.Unmarshal(body, &cfg) != nil || len(cfg.Rules) != 1 {
+	if len(cfg.Rules) != 1 {
 		return aws.ErrMalformedXML()
 	}
 	if err := a.S3.PutBucketOwnershipControls(rq.R.Context(), rq.Auth.Principal, rq.Bucket, cfg.Rules[0].ObjectOwnership); err != nil {

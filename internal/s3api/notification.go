@@ -1,11 +1,8 @@
 package s3api
 
 import (
-	"io"
 	"net/http"
 	"strings"
-
-	"github.com/ferrystore/ferry/internal/aws"
 )
 
 func init() {
@@ -17,12 +14,9 @@ func init() {
 // it after the bucket and permission checks, with
 // x-amz-skip-destination-validation.
 func putBucketNotification(a *API, rq *Request) error {
-	body, err := io.ReadAll(io.LimitReader(rq.Auth.Body, maxXMLBody+1))
+	body, err := readXMLBody(rq)
 	if err != nil {
-		return bodyError(err)
-	}
-	if len(body) > maxXMLBody {
-		return aws.ErrMalformedXML()
+		return err
 	}
 	skip := strings.EqualFold(rq.R.Header.Get("x-amz-skip-destination-validation"), "true")
 	if err := a.S3.PutBucketNotificationConfiguration(rq.R.Context(), rq.Auth.Principal, rq.Bucket, body, skip); err != nil {

@@ -42,7 +42,7 @@ func putPublicAccessBlock(a *API, rq *Request) error {
 	if doc.BlockPublicAcls == nil && doc.IgnorePublicAcls == nil && doc.BlockPublicPolicy == nil && doc.RestrictPublicBuckets == nil {
 		// [Inf] S3 Control's answer for an empty configuration; the
 		// bucket-level answer was not captured.
-		return aws.New("InvalidRequest", http.StatusBadRequest, "Must specify at least one configuration.")
+		return aws.ErrInvalidRequest("Must specify at least one configuration.")
 	}
 	set := func(v *bool) bool { return v != nil && *v }
 	c := s3.PublicAccessBlock{BlockPublicAcls: set(doc.BlockPublicAcls), IgnorePublicAcls: set(doc.IgnorePublicAcls),

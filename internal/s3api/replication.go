@@ -11,12 +11,12 @@ func init() {
 	register("DeleteBucketReplication", deleteBucketReplication)
 }
 
-// putBucketReplication requires a body digest (the model's
-// requestChecksumRequired): Content-MD5 or an x-amz-checksum-* header or
-// trailer, verified as the body is read. The document itself is the
-// service's to parse, so bucket and permission errors come first.
-// putBucketReplication stores a bucket's replication configuration. The
-// x-amz-bucket-object-lock-token header is accepted and needs nothing:
+// putBucketReplication stores a bucket's replication configuration. It
+// requires a body digest (the model's requestChecksumRequired): Content-MD5
+// or an x-amz-checksum-* header or trailer, verified as the body is read.
+// The document itself is the service's to parse, so bucket and permission
+// errors come first. The x-amz-bucket-object-lock-token header is accepted
+// and needs nothing:
 // Object Lock is enabled through CreateBucket or PutObjectLockConfiguration,
 // never with a token, and an Object Lock source replicates only to Object
 // Lock destinations whatever the header says.

@@ -50,14 +50,24 @@ func writeXML(rq *Request, status int, v any) error {
 // be sent (the client went away mid-body).
 var errWritten = errors.New("s3api: response already written")
 
-// readXML decodes a request body into v; bad XML is MalformedXML.
-func readXML(rq *Request, v any) error {
+// readXMLBody reads a request's XML document; one over maxXMLBody is
+// MalformedXML.
+func readXMLBody(rq *Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(rq.Auth.Body, maxXMLBody+1))
 	if err != nil {
-		return bodyError(err)
+		return nil, bodyError(err)
 	}
 	if len(body) > maxXMLBody {
-		return aws.ErrMalformedXML()
+		return nil, aws.ErrMalformedXML()
+	}
+	return body, nil
+}
+
+// readXML decodes a request body into v; bad XML is MalformedXML.
+func readXML(rq *Request, v any) error {
+	body, err := readXMLBody(rq)
+	if err != nil {
+		return err
 	}
 	if err := xml.Unmarshal(body, v); err != nil {
 		return aws.ErrMalformedXML()
