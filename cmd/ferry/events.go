@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrystore/ferry/internal/bench"
-	"github.com/ferrystore/ferry/internal/ferryapi"
 	"github.com/ferrystore/ferry/internal/replication"
 )
 
@@ -67,12 +65,8 @@ records in S3's event message structure.`,
 				if follow && cmd.Context().Err() != nil {
 					return nil // interrupted while following
 				}
-				var apiErr *ferryapi.Error
-				if errors.As(err, &apiErr) {
-					return errors.New(apiErr.Message)
-				}
 				if err != nil {
-					return err
+					return messageOnly(err)
 				}
 				if f.json && !follow {
 					cmd.OutOrStdout().Write(raw)
