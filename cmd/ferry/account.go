@@ -72,7 +72,12 @@ func adminCall(ctx context.Context, dataDir, endpoint, method, path string, body
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	err = c.JSON(ctx, method, path, nil, body, out)
+	return messageOnly(c.JSON(ctx, method, path, nil, body, out))
+}
+
+// messageOnly words a server's refusal (a *ferryapi.Error) as its message
+// alone, as the commands print it; other errors are returned as they are.
+func messageOnly(err error) error {
 	var e *ferryapi.Error
 	if errors.As(err, &e) {
 		return errors.New(e.Message)

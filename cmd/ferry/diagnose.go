@@ -65,12 +65,8 @@ func (f *diagnoseFlags) run(cmd *cobra.Command, path string, query url.Values) e
 		return err
 	}
 	raw, err := c.Do(cmd.Context(), http.MethodGet, path, query, nil)
-	var apiErr *ferryapi.Error
-	if errors.As(err, &apiErr) {
-		return errors.New(apiErr.Message)
-	}
 	if err != nil {
-		return err
+		return messageOnly(err)
 	}
 	var answer struct {
 		OK   bool   `json:"ok"`

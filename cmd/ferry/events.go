@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,9 +14,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/spf13/cobra"
 
-	"github.com/ferrystore/ferry/internal/ferryapi"
+	"github.com/ferrystore/ferry/internal/bench"
 	"github.com/ferrystore/ferry/internal/replication"
 )
 
@@ -65,12 +65,8 @@ records in S3's event message structure.`,
 				if follow && cmd.Context().Err() != nil {
 					return nil // interrupted while following
 				}
-				var apiErr *ferryapi.Error
-				if errors.As(err, &apiErr) {
-					return errors.New(apiErr.Message)
-				}
 				if err != nil {
-					return err
+					return messageOnly(err)
 				}
 				if f.json && !follow {
 					cmd.OutOrStdout().Write(raw)
@@ -224,7 +220,7 @@ type metricsRow struct {
 }
 
 func fetchReplicationMetrics(ctx context.Context, endpoint string) ([]metricsRow, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/_ferry/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, bench.MetricsURL(endpoint), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -243,45 +239,35 @@ func fetchReplicationMetrics(ctx context.Context, endpoint string) ([]metricsRow
 	return parseReplicationMetrics(raw), nil
 }
 
+// replicationFields are the replication metrics of a row.
+var replicationFields = map[string]func(*metricsRow) *float64{
+	"ferry_replication_operations_pending":      func(r *metricsRow) *float64 { return &r.PendingOps },
+	"ferry_replication_bytes_pending":           func(r *metricsRow) *float64 { return &r.PendingBytes },
+	"ferry_replication_latency_seconds":         func(r *metricsRow) *float64 { return &r.LatencySeconds },
+	"ferry_replication_operations_failed_total": func(r *metricsRow) *float64 { return &r.Failed },
+}
+
 // parseReplicationMetrics reads the ferry_replication_* samples of a
-// Prometheus text exposition into rows, sorted.
+// Prometheus text exposition into rows, sorted. A malformed exposition
+// yields the samples read before the fault.
 func parseReplicationMetrics(raw []byte) []metricsRow {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, _ := parser.TextToMetricFamilies(bytes.NewReader(raw))
 	byKey := map[[3]string]*metricsRow{}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "ferry_replication_") {
-			continue
-		}
-		name, rest, ok := strings.Cut(line, "{")
-		if !ok {
-			continue
-		}
-		labelText, valueText, ok := strings.Cut(rest, "} ")
-		if !ok {
-			continue
-		}
-		value, err := strconv.ParseFloat(strings.Fields(valueText)[0], 64)
-		if err != nil {
-			continue
-		}
-		labels := parseLabels(labelText)
-		k := [3]string{labels["source_bucket"], labels["destination_bucket"], labels["rule_id"]}
-		r := byKey[k]
-		if r == nil {
-			r = &metricsRow{Source: k[0], Destination: k[1], Rule: k[2]}
-			byKey[k] = r
-		}
-		switch name {
-		case "ferry_replication_operations_pending":
-			r.PendingOps = value
-		case "ferry_replication_bytes_pending":
-			r.PendingBytes = value
-		case "ferry_replication_latency_seconds":
-			r.LatencySeconds = value
-		case "ferry_replication_operations_failed_total":
-			r.Failed = value
+	for name, field := range replicationFields {
+		for _, m := range families[name].GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			k := [3]string{labels["source_bucket"], labels["destination_bucket"], labels["rule_id"]}
+			r := byKey[k]
+			if r == nil {
+				r = &metricsRow{Source: k[0], Destination: k[1], Rule: k[2]}
+				byKey[k] = r
+			}
+			// One of a gauge's, a counter's or an untyped sample's value is set.
+			*field(r) = m.GetGauge().GetValue() + m.GetCounter().GetValue() + m.GetUntyped().GetValue()
 		}
 	}
 	var rows []metricsRow
@@ -299,35 +285,6 @@ func parseReplicationMetrics(raw []byte) []metricsRow {
 		return a.Rule < b.Rule
 	})
 	return rows
-}
-
-// parseLabels reads name="value" pairs (Prometheus escapes \\, \" and \n).
-func parseLabels(s string) map[string]string {
-	out := map[string]string{}
-	for s != "" {
-		name, rest, ok := strings.Cut(s, `="`)
-		if !ok {
-			break
-		}
-		var v strings.Builder
-		i := 0
-		for ; i < len(rest) && rest[i] != '"'; i++ {
-			if rest[i] == '\\' && i+1 < len(rest) {
-				i++
-				if rest[i] == 'n' {
-					v.WriteByte('\n')
-					continue
-				}
-			}
-			v.WriteByte(rest[i])
-		}
-		out[strings.TrimLeft(name, ", ")] = v.String()
-		if i+1 >= len(rest) {
-			break
-		}
-		s = rest[i+1:]
-	}
-	return out
 }
 
 func printMetrics(w io.Writer, rows []metricsRow) {

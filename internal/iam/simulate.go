@@ -49,6 +49,7 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, p aws.Principal, 
 		return nil, err
 	}
 	if in.ResourcePolicy != nil && kind != "user" && deref(in.CallerArn) == "" {
+		// [Inf] message: not observed from AWS.
 		return nil, errInvalidInput("CallerArn must be specified with a resource policy when the policy source is not an IAM user.")
 	}
 	results, truncated, marker, err := s.simulate(sim, simInput{
@@ -71,6 +72,7 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, p aws.Principal, in 
 		return nil, err
 	}
 	if in.ResourcePolicy != nil && deref(in.CallerArn) == "" {
+		// [Inf] message: not observed from AWS.
 		return nil, errInvalidInput("CallerArn must be specified with a resource policy.")
 	}
 	sim := &simulation{principal: policy.Principal{Type: policy.User, Account: string(callerAccount(p))}}
@@ -92,12 +94,14 @@ func simulationSource(arn string) (kind, name string, err error) {
 	res := arnResource(arn)
 	kind, rest, ok := strings.Cut(res, "/")
 	if !strings.HasPrefix(arn, "arn:aws:iam::") || arnAccount(arn) == "" || !ok || rest == "" {
+		// [Inf] message: not observed from AWS.
 		return "", "", errInvalidInput("Invalid ARN " + arn + ".")
 	}
 	switch kind {
 	case "user", "role", "group":
 		return kind, lastSegment(rest), nil
 	}
+	// [Inf] message: not observed from AWS.
 	return "", "", errInvalidInput("Policy source " + arn + " is not a user, group or role.")
 }
 
@@ -208,6 +212,7 @@ func (s *Service) setCaller(sim *simulation, arn string) error {
 		return nil
 	}
 	if !strings.HasPrefix(arn, "arn:aws:iam::") || arnAccount(arn) == "" || !strings.HasPrefix(arnResource(arn), "user/") {
+		// [Inf] message: not observed from AWS.
 		return errInvalidInput("Invalid CallerArn " + arn + ": only the ARN of an IAM user can be the simulated caller.")
 	}
 	sim.principal = policy.Principal{Type: policy.User, ARN: arn, Account: string(arnAccount(arn))}
@@ -224,6 +229,7 @@ func checkActions(actions []string) error {
 	for _, a := range actions {
 		svc, op, ok := strings.Cut(a, ":")
 		if !ok || svc == "" || op == "" || strings.ContainsAny(a, "*?") {
+			// [Inf] message: not observed from AWS.
 			return errInvalidInput("Invalid action name " + a + ": use service:Action, without wildcards.")
 		}
 	}

@@ -61,6 +61,7 @@ func (sim *simulation) addStored(d PolicyDocument, entity string, kind policy.Ki
 	}
 	n, err := sim.add(d.Document, kind, id, typ)
 	if err != nil {
+		// [Inf] message: not observed from AWS.
 		return nil, aws.New("PolicyEvaluation", http.StatusInternalServerError, "The policy "+id+" could not be evaluated: "+err.Error())
 	}
 	return n, nil
@@ -79,6 +80,7 @@ func (sim *simulation) addInputs(in simInput) error {
 		return nil
 	case 1:
 	default:
+		// [Inf] message: not observed from AWS.
 		return errInvalidInput("Only one permissions boundary policy can be simulated.")
 	}
 	n, err := sim.add(in.boundaries[0], policy.Boundary, "PermissionsBoundaryPolicyInputList.1", types.PolicySourceTypeNone)
@@ -95,6 +97,7 @@ func invalidPolicy(id string, err error) error {
 	if pe, ok := err.(*policy.Error); ok {
 		msg = pe.Message
 	}
+	// [Inf] message: not observed from AWS.
 	return errInvalidInput("Invalid policy document " + id + ": " + msg)
 }
 
@@ -106,6 +109,7 @@ func (sim *simulation) setResource(in simInput) error {
 	if o := in.resourceOwner; o != "" {
 		acct := strings.TrimSuffix(strings.TrimPrefix(o, "arn:aws:iam::"), ":root")
 		if !aws.AccountID(acct).Valid() {
+			// [Inf] message: not observed from AWS.
 			return errInvalidInput("Invalid ResourceOwner " + o + ": use arn:aws:iam::ACCOUNT-ID:root.")
 		}
 		sim.resourceOwner = acct
@@ -150,10 +154,12 @@ func simulationContext(entries []types.ContextEntry) (policy.Context, error) {
 	for _, e := range entries {
 		name := deref(e.ContextKeyName)
 		if name == "" {
+			// [Inf] message: not observed from AWS.
 			return c, errInvalidInput("A context entry has no ContextKeyName.")
 		}
 		for _, v := range e.ContextKeyValues {
 			if !validContextValue(e.ContextKeyType, v) {
+				// [Inf] message: not observed from AWS.
 				return c, errInvalidInput("Invalid value " + v + " for context key " + name + " of type " + string(e.ContextKeyType) + ".")
 			}
 		}

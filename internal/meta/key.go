@@ -1,6 +1,9 @@
 package meta
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Key builds order-preserving composite keys: comparing two encoded keys
 // bytewise orders them as their parts, part by part. Strings are escaped
@@ -108,4 +111,24 @@ func PrefixEnd(p []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// MatchPrefix returns the first of prefixes that key starts with.
+func MatchPrefix(prefixes [][]byte, key []byte) ([]byte, bool) {
+	for _, p := range prefixes {
+		if bytes.HasPrefix(key, p) {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// RangeInPrefix reports whether every key of [lower, upper) starts with p
+// (a nil upper is unbounded).
+func RangeInPrefix(p, lower, upper []byte) bool {
+	if !bytes.HasPrefix(lower, p) {
+		return false
+	}
+	end := PrefixEnd(p)
+	return end == nil || (upper != nil && bytes.Compare(upper, end) <= 0)
 }

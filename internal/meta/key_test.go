@@ -219,3 +219,32 @@ func BenchmarkKeyEncode(b *testing.B) {
 		}
 	}
 }
+
+func TestMatchPrefixAndRangeInPrefix(t *testing.T) {
+	prefixes := [][]byte{{'i'}, {'t'}}
+	if p, ok := MatchPrefix(prefixes, []byte("tx")); !ok || string(p) != "t" {
+		t.Fatalf("MatchPrefix(tx) = %q, %v", p, ok)
+	}
+	if _, ok := MatchPrefix(prefixes, []byte("j")); ok {
+		t.Fatal("MatchPrefix(j) matched")
+	}
+	for _, c := range []struct {
+		p, lower, upper string
+		nilUpper, want  bool
+	}{
+		{"i", "i", "j", false, true},
+		{"i", "ia", "ib", false, true},
+		{"i", "i", "k", false, false},
+		{"i", "i", "", true, false},
+		{"i", "h", "i", false, false},
+		{"", "a", "", true, true},
+	} {
+		var upper []byte
+		if !c.nilUpper {
+			upper = []byte(c.upper)
+		}
+		if got := RangeInPrefix([]byte(c.p), []byte(c.lower), upper); got != c.want {
+			t.Errorf("RangeInPrefix(%q, %q, %q) = %v", c.p, c.lower, upper, got)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -38,7 +39,15 @@ type Client struct {
 	HTTP *http.Client
 	// Now is the signing clock (nil: time.Now).
 	Now func() time.Time
+
+	// where remembers which peer serves each destination bucket (a
+	// located), so that a replica costs one call, not a lookup first.
+	where sync.Map
 }
+
+// located is where a destination bucket was found: the peer (by its
+// configured region) and the bucket's region, which signs the call.
+type located struct{ peer, region string }
 
 var (
 	_ replication.Peers   = (*Client)(nil)
@@ -169,14 +178,37 @@ func (c *Client) ReplicateTags(ctx context.Context, session aws.Principal, t *re
 // deliver finds the destination's peer and sends it the envelope (and the
 // bytes), signed by the role session.
 func (c *Client) deliver(ctx context.Context, session aws.Principal, t *replication.Task, op string, env []byte, body io.Reader, size int64) error {
-	info, peer, err := c.locate(ctx, t.Destination)
-	if errors.Is(err, replication.ErrBucketNotFound) {
-		return replication.Fail(replication.ReasonDstBucketNotFound, err)
+	loc, cached := c.where.Load(t.Destination)
+	if !cached {
+		info, peer, err := c.locate(ctx, t.Destination)
+		if errors.Is(err, replication.ErrBucketNotFound) {
+			return replication.Fail(replication.ReasonDstBucketNotFound, err)
+		}
+		if err != nil {
+			return err
+		}
+		loc = located{peer: peer, region: info.Region}
+		c.where.Store(t.Destination, loc)
 	}
-	if err != nil {
-		return err
+	err := c.put(ctx, session, loc.(located), op, env, body, size)
+	var f *replication.Failure
+	if err != nil && (!errors.As(err, &f) || f.Reason == replication.ReasonDstBucketNotFound) {
+		// The peer is unreachable, failing, or no longer has the bucket:
+		// look it up afresh next time.
+		c.where.Delete(t.Destination)
+		if cached && f != nil {
+			// The bucket may have moved to another peer: retry (and find it
+			// there, or fail then) rather than fail on a remembered place.
+			return fmt.Errorf("%s: %v (looked up again at the next attempt)", loc.(located).peer, f) // transient
+		}
 	}
-	endpoint := c.Regions[peer]
+	return err
+}
+
+// put sends the envelope (and the bytes) to the peer at loc, signed by the
+// role session.
+func (c *Client) put(ctx context.Context, session aws.Principal, loc located, op string, env []byte, body io.Reader, size int64) error {
+	endpoint := c.Regions[loc.peer]
 	secret, err := c.Secret(session.AccessKeyID)
 	if err != nil {
 		return fmt.Errorf("role session credentials: %w", err)
@@ -195,16 +227,16 @@ func (c *Client) deliver(ctx context.Context, session aws.Principal, t *replicat
 	req.Header.Set(HeaderEnvelopeLength, strconv.Itoa(len(env)))
 	req.Header.Set(HeaderEnvelopeSHA256, hex.EncodeToString(sum[:]))
 	sign := func(req *http.Request) error {
-		return v4.NewSigner().SignHTTP(req.Context(), creds, req, req.Header.Get("X-Amz-Content-Sha256"), "s3", info.Region, c.now())
+		return v4.NewSigner().SignHTTP(req.Context(), creds, req, req.Header.Get("X-Amz-Content-Sha256"), "s3", loc.region, c.now())
 	}
 	if err := sigv4.SignStreaming(req, r, length, creds.SecretAccessKey, sign); err != nil {
 		return err
 	}
 	status, raw, err := c.do(req)
 	if err != nil {
-		return fmt.Errorf("send to %s: %w", info.Region, err) // transient: retried
+		return fmt.Errorf("send to %s: %w", loc.region, err) // transient: retried
 	}
-	return answer(info.Region, status, raw)
+	return answer(loc.region, status, raw)
 }
 
 // answer turns a peer's answer into nil, a *replication.Failure, or any

@@ -153,3 +153,74 @@ func TestClientReplicate(t *testing.T) {
 }
 
 type lookupKey struct{}
+
+// A destination found once is remembered: later replicas go straight to
+// its peer. When that peer no longer has the bucket the attempt is retried
+// (transient), and the next one finds the bucket where it now is.
+func TestClientRemembersDestination(t *testing.T) {
+	type peerState struct {
+		has     bool
+		lookups int
+		puts    int
+	}
+	serve := func(st *peerState, region string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			switch {
+			case r.Method == http.MethodGet:
+				st.lookups++
+				if !st.has {
+					writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such bucket"})
+					return
+				}
+				writeJSON(w, http.StatusOK, replication.BucketInfo{Name: "dst", Region: region, Versioned: true})
+			case !st.has:
+				st.puts++
+				writeJSON(w, http.StatusConflict, failure{Reason: replication.ReasonDstBucketNotFound, Error: "gone"})
+			default:
+				st.puts++
+				writeJSON(w, http.StatusOK, struct{}{})
+			}
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	west, east := &peerState{has: true}, &peerState{}
+	c := &Client{Regions: map[string]string{"us-west-2": serve(west, "us-west-2"), "eu-west-1": serve(east, "eu-west-1")},
+		Admin: func() (sdkaws.Credentials, error) {
+			return sdkaws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s"}, nil
+		},
+		Secret: func(string) (string, error) { return "secret", nil }}
+	caller := aws.Principal{Type: aws.PrincipalAssumedRole, AccessKeyID: "ASIA-S3", SessionToken: "tok", RoleARN: role}
+	replicate := func() error {
+		tk := task
+		v := replication.ObjectVersion{Key: "k", VersionID: "v", Size: 5}
+		return c.Replicate(context.Background(), caller, &tk, &v, &v, strings.NewReader("bytes"))
+	}
+	for i := 0; i < 3; i++ {
+		if err := replicate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if west.lookups != 1 || west.puts != 3 {
+		t.Fatalf("west: %d lookups, %d puts; want 1 and 3", west.lookups, west.puts)
+	}
+	west.has, east.has = false, true
+	var f *replication.Failure
+	if err := replicate(); err == nil || errors.As(err, &f) {
+		t.Fatalf("moved bucket: %v, want a transient error", err)
+	}
+	if err := replicate(); err != nil {
+		t.Fatalf("after the move: %v", err)
+	}
+	if east.puts != 1 {
+		t.Fatalf("east: %d puts, want 1", east.puts)
+	}
+	east.has = false
+	if err := replicate(); err == nil || errors.As(err, &f) {
+		t.Fatalf("deleted bucket, remembered peer: %v, want a transient error", err)
+	}
+	if err := replicate(); !errors.As(err, &f) || f.Reason != replication.ReasonDstBucketNotFound {
+		t.Fatalf("no peer has it: %v, want %s", err, replication.ReasonDstBucketNotFound)
+	}
+}

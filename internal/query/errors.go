@@ -51,7 +51,8 @@ var (
 // ErrSessionTokenRefused is IAM's answer to credentials from
 // GetSessionToken without MFA ("You cannot call any IAM API operations
 // unless MFA authentication information is included in the request"): the
-// same InvalidClientTokenId as an unknown token.
+// same InvalidClientTokenId as an unknown token. [Inf] The code and message
+// of this refusal are not in the catalogue of observed answers.
 func ErrSessionTokenRefused() error { return errInvalidClientTokenID }
 
 // AuthError translates an authentication failure from internal/sigv4 (worded

@@ -43,8 +43,9 @@ func (cs *chunkSigner) init() {
 	cs.prev = cs.auth.signature
 }
 
-// verify checks one signature over "kind\ndate\nscope\nprev\n[empty-hash\n]hash".
-func (cs *chunkSigner) verify(kind, digest, provided string, withEmpty bool) error {
+// sign computes the signature chained to the previous one over
+// "kind\ndate\nscope\nprev\n[empty-hash\n]digest", and the string it signed.
+func (cs *chunkSigner) sign(kind, digest string, withEmpty bool) (sig [2 * sha256.Size]byte, stringToSign []byte) {
 	b := cs.buf[:0]
 	b = append(b, kind...)
 	b = append(b, cs.prefix...)
@@ -59,8 +60,13 @@ func (cs *chunkSigner) verify(kind, digest, provided string, withEmpty bool) err
 	cs.mac.Reset()
 	cs.mac.Write(b)
 	var sum [sha256.Size]byte
-	var want [2 * sha256.Size]byte
-	hex.Encode(want[:], cs.mac.Sum(sum[:0]))
+	hex.Encode(sig[:], cs.mac.Sum(sum[:0]))
+	return sig, b
+}
+
+// verify checks one signature over "kind\ndate\nscope\nprev\n[empty-hash\n]hash".
+func (cs *chunkSigner) verify(kind, digest, provided string, withEmpty bool) error {
+	want, b := cs.sign(kind, digest, withEmpty)
 	if !hmac.Equal(want[:], []byte(provided)) {
 		return aws.ErrSignatureDoesNotMatch(cs.auth.accessKey, string(b), provided, "")
 	}

@@ -1,7 +1,6 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 )
 
 // streamChunkSize is the payload of each chunk SignStreaming writes.
@@ -33,15 +31,13 @@ func SignStreaming(req *http.Request, body io.Reader, decodedLen int64, secret s
 	if err := sign(req); err != nil {
 		return fmt.Errorf("sigv4: sign streaming request: %w", err)
 	}
-	seed, date, scope, err := signedBy(req)
+	a, err := parseHeaderAuth(req, req.Header.Get("Authorization"))
 	if err != nil {
-		return err
+		return fmt.Errorf("sigv4: the streaming request is not signed: %w", err)
 	}
-	day, rest, _ := strings.Cut(scope, "/")
-	region, rest, _ := strings.Cut(rest, "/")
-	service, _, _ := strings.Cut(rest, "/")
-	enc := &chunkEncoder{src: body, left: decodedLen, key: deriveKey(secret, day, region, service),
-		prefix: "AWS4-HMAC-SHA256-PAYLOAD\n" + date + "\n" + scope + "\n", prev: seed}
+	cs := &chunkSigner{auth: a, key: deriveKey(secret, a.date, a.region, a.service)}
+	cs.init()
+	enc := &chunkEncoder{src: body, left: decodedLen, cs: cs}
 	req.Body = io.NopCloser(enc)
 	req.GetBody = nil
 	return nil
@@ -60,39 +56,15 @@ func encodedLength(n int64) int64 {
 	return total
 }
 
-// signedBy reads the seed signature, X-Amz-Date and credential scope of a
-// signed request.
-func signedBy(req *http.Request) (sig, date, scope string, err error) {
-	auth := req.Header.Get("Authorization")
-	date = req.Header.Get("X-Amz-Date")
-	for _, part := range strings.Split(strings.TrimPrefix(auth, algorithm+" "), ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "Credential":
-			if _, s, ok := strings.Cut(v, "/"); ok {
-				scope = s
-			}
-		case "Signature":
-			sig = v
-		}
-	}
-	if sig == "" || date == "" || strings.Count(scope, "/") != 3 {
-		return "", "", "", errors.New("sigv4: the streaming request's signature, date or scope is missing")
-	}
-	return sig, date, scope, nil
-}
-
 // chunkEncoder reads src and produces its signed aws-chunked encoding.
 type chunkEncoder struct {
-	src    io.Reader
-	left   int64 // payload bytes still to read
-	key    []byte
-	prefix string // "AWS4-HMAC-SHA256-PAYLOAD\ndate\nscope\n"
-	prev   string
-	out    []byte // encoded bytes not yet returned
-	buf    []byte // out's storage
-	data   []byte
-	done   bool
+	src  io.Reader
+	left int64        // payload bytes still to read
+	cs   *chunkSigner // chains each chunk's signature to the previous one
+	out  []byte       // encoded bytes not yet returned
+	buf  []byte       // out's storage
+	data []byte
+	done bool
 }
 
 func (e *chunkEncoder) Read(p []byte) (int, error) {
@@ -128,10 +100,9 @@ func (e *chunkEncoder) next() error {
 		e.done = true
 	}
 	sum := sha256.Sum256(data)
-	m := hmac.New(sha256.New, e.key)
-	io.WriteString(m, e.prefix+e.prev+"\n"+emptySHA256+"\n"+hex.EncodeToString(sum[:]))
-	e.prev = hex.EncodeToString(m.Sum(nil))
-	out := append(e.buf[:0], strconv.FormatInt(size, 16)+";chunk-signature="+e.prev+"\r\n"...)
+	sig, _ := e.cs.sign("AWS4-HMAC-SHA256-PAYLOAD", hex.EncodeToString(sum[:]), true)
+	e.cs.prev = string(sig[:])
+	out := append(e.buf[:0], strconv.FormatInt(size, 16)+";chunk-signature="+e.cs.prev+"\r\n"...)
 	out = append(out, data...)
 	e.buf = append(out, "\r\n"...)
 	e.out = e.buf

@@ -80,27 +80,10 @@ func writeError(w http.ResponseWriter, status int, err error) {
 	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
 }
 
-// prefixOf returns the allowed prefix key falls under.
-func (h *Handler) prefixOf(key []byte) ([]byte, bool) {
-	for _, p := range h.Prefixes {
-		if bytes.HasPrefix(key, p) {
-			return p, true
-		}
-	}
-	return nil, false
-}
-
 // rangeAllowed reports whether [lower, upper) lies inside one prefix.
 func (h *Handler) rangeAllowed(lower, upper []byte) bool {
-	p, ok := h.prefixOf(lower)
-	if !ok {
-		return false
-	}
-	end := meta.PrefixEnd(p)
-	if end == nil {
-		return true
-	}
-	return upper != nil && bytes.Compare(upper, end) <= 0
+	p, ok := meta.MatchPrefix(h.Prefixes, lower)
+	return ok && meta.RangeInPrefix(p, lower, upper)
 }
 
 func (h *Handler) get(body []byte) (any, error) {
@@ -108,7 +91,7 @@ func (h *Handler) get(body []byte) (any, error) {
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, badRequest(err)
 	}
-	if _, ok := h.prefixOf(in.Key); !ok {
+	if _, ok := meta.MatchPrefix(h.Prefixes, in.Key); !ok {
 		return nil, forbidden("key", in.Key)
 	}
 	v, err := h.Store.Get(in.Key)
@@ -156,7 +139,7 @@ func (h *Handler) commit(body []byte) (any, error) {
 	for _, o := range in.Ops {
 		switch o.Op {
 		case "set", "del":
-			if _, ok := h.prefixOf(o.K); !ok {
+			if _, ok := meta.MatchPrefix(h.Prefixes, o.K); !ok {
 				return nil, forbidden("key", o.K)
 			}
 			if o.Op == "set" {

@@ -26,22 +26,11 @@ type Store struct {
 	Prefixes [][]byte
 }
 
-// shared reports whether key belongs to Shared, and under which prefix.
-func (s *Store) shared(key []byte) ([]byte, bool) {
-	for _, p := range s.Prefixes {
-		if bytes.HasPrefix(key, p) {
-			return p, true
-		}
-	}
-	return nil, false
-}
-
 // side returns the store holding all of [lower, upper), or an error when
 // the range reaches both.
 func (s *Store) side(lower, upper []byte) (meta.Store, error) {
-	if p, ok := s.shared(lower); ok {
-		end := meta.PrefixEnd(p)
-		if end == nil || (upper != nil && bytes.Compare(upper, end) <= 0) {
+	if p, ok := meta.MatchPrefix(s.Prefixes, lower); ok {
+		if meta.RangeInPrefix(p, lower, upper) {
 			return s.Shared, nil
 		}
 		return nil, fmt.Errorf("%w: [%q, %q)", ErrSpansStores, lower, upper)
@@ -57,7 +46,7 @@ func (s *Store) side(lower, upper []byte) (meta.Store, error) {
 
 // Get implements meta.Store.
 func (s *Store) Get(key []byte) ([]byte, error) {
-	if _, ok := s.shared(key); ok {
+	if _, ok := meta.MatchPrefix(s.Prefixes, key); ok {
 		return s.Shared.Get(key)
 	}
 	return s.Local.Get(key)
@@ -104,7 +93,7 @@ func (b *batch) to(st meta.Store, err error) bool {
 }
 
 func (b *batch) pick(key []byte) (meta.Store, error) {
-	if _, ok := b.s.shared(key); ok {
+	if _, ok := meta.MatchPrefix(b.s.Prefixes, key); ok {
 		return b.s.Shared, nil
 	}
 	return b.s.Local, nil
