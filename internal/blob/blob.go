@@ -352,26 +352,26 @@ func (w *Writer) Commit() (string, error) {
 	if _, err := w.f.WriteAt(encodeHeader(w.size), 0); err != nil {
 		return w.fail(fmt.Errorf("blob: write header: %w", err))
 	}
+	// Only a synced file is moved into place, so a crash never leaves a
+	// partial blob outside the temporary directory, which Open empties.
+	if err := w.f.Sync(); err != nil {
+		return w.fail(fmt.Errorf("blob: sync: %w", err))
+	}
+	if err := w.f.Close(); err != nil {
+		w.s.root.Remove(path.Join(tmpDir, w.name))
+		return "", fmt.Errorf("blob: close: %w", err)
+	}
 	loc := location(w.name)
 	if err := w.s.root.MkdirAll(path.Dir(loc), 0o700); err != nil {
-		return w.fail(fmt.Errorf("blob: mkdir: %w", err))
+		w.s.root.Remove(path.Join(tmpDir, w.name))
+		return "", fmt.Errorf("blob: mkdir: %w", err)
 	}
 	if err := w.s.root.Rename(path.Join(tmpDir, w.name), loc); err != nil {
-		return w.fail(fmt.Errorf("blob: rename: %w", err))
+		w.s.root.Remove(path.Join(tmpDir, w.name))
+		return "", fmt.Errorf("blob: rename: %w", err)
 	}
-	// The file is in place but nothing refers to it until the caller
-	// commits its metadata, which it does only after this returns. Its
-	// bytes and its directory entry are synced together: on a journaling
-	// file system both wait for the same commit instead of one after the
-	// other. A crash before both are durable leaves an unreferenced file.
-	dirSynced := make(chan error, 1)
-	go func() { dirSynced <- w.s.syncDir(path.Dir(loc)) }()
-	syncErr := w.f.Sync()
-	dirErr := <-dirSynced
-	closeErr := w.f.Close()
-	if syncErr != nil || dirErr != nil || closeErr != nil {
-		w.s.root.Remove(loc)
-		return "", fmt.Errorf("blob: sync: %w", errors.Join(syncErr, dirErr, closeErr))
+	if err := w.s.syncDir(path.Dir(loc)); err != nil {
+		return "", err
 	}
 	return w.name, nil
 }
