@@ -2,7 +2,6 @@ package batch
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -308,14 +307,7 @@ func fingerprint(in CreateJobInput) string {
 }
 
 // newJobID returns a random job id shaped like AWS's (a UUID).
-func newJobID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func newJobID() string { return aws.NewUUID() }
 
 // DescribeJob returns a job of the account.
 func (s *Service) DescribeJob(ctx context.Context, p aws.Principal, region, account, id string) (*Job, error) {

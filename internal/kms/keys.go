@@ -164,15 +164,12 @@ func (s *Service) insertKey(k *Key) error {
 // newKeyID returns a key id in AWS's forms: a random (version 4) UUID, or
 // "mrk-" and 32 hex digits for a multi-Region key.
 func newKeyID(multiRegion bool) string {
-	var b [16]byte
-	rand.Read(b[:])
 	if multiRegion {
+		var b [16]byte
+		rand.Read(b[:])
 		return "mrk-" + hex.EncodeToString(b[:])
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return aws.NewUUID()
 }
 
 // DefaultKeyPolicy is the policy a key gets when none is given: the

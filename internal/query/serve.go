@@ -2,8 +2,6 @@ package query
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -144,10 +142,4 @@ func Params(r *http.Request, body io.Reader) (url.Values, error) {
 
 // NewRequestID returns a random (version 4) UUID, the request id form of
 // IAM and STS.
-func NewRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func NewRequestID() string { return aws.NewUUID() }

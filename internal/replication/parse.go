@@ -2,10 +2,11 @@ package replication
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+
+	"github.com/ferrystore/ferry/internal/aws"
 )
 
 // Parse decodes a PutBucketReplication body and applies the schema: element
@@ -57,11 +58,4 @@ func (c *Configuration) WithIDs() *Configuration {
 	return &out
 }
 
-func newRuleID() string {
-	var u [16]byte
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	s := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
-	return base64.StdEncoding.EncodeToString([]byte(s))
-}
+func newRuleID() string { return base64.StdEncoding.EncodeToString([]byte(aws.NewUUID())) }

@@ -3,11 +3,9 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -468,12 +466,7 @@ func (c *NotificationConfiguration) withIDs() *NotificationConfiguration {
 }
 
 func generatedNotificationID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	uuid := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-	return base64.StdEncoding.EncodeToString([]byte(uuid))
+	return base64.StdEncoding.EncodeToString([]byte(aws.NewUUID()))
 }
 
 // Match returns the Id of the first configuration that would receive an

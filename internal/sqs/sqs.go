@@ -174,11 +174,4 @@ func randomHex(n int) string {
 }
 
 // newMessageID is a UUID, as SQS's message ids are.
-func newMessageID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func newMessageID() string { return aws.NewUUID() }
