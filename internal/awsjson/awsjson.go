@@ -8,6 +8,7 @@ package awsjson
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -63,6 +64,20 @@ func (p Protocol) WriteOutput(w http.ResponseWriter, out any) error {
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
 	return nil
+}
+
+// Reply sends an operation's answer: with the request id header, out as
+// JSON, or err through writeErr (also when out cannot be encoded).
+func (p Protocol) Reply(w http.ResponseWriter, reqID string, out any, err error, writeErr func(http.ResponseWriter, error)) {
+	w.Header().Set("x-amzn-RequestId", reqID)
+	if err == nil {
+		if err = p.WriteOutput(w, out); err != nil {
+			err = fmt.Errorf("awsjson: encode output: %w", err)
+		}
+	}
+	if err != nil {
+		writeErr(w, err)
+	}
 }
 
 // WriteError sends e as {"__type": typ, "message": …} with e's status and

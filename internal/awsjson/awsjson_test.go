@@ -3,6 +3,7 @@ package awsjson
 import (
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -112,4 +113,26 @@ func TestRegistryRefusesDuplicates(t *testing.T) {
 		}
 	}()
 	r.Register("A", 2)
+}
+
+func TestReply(t *testing.T) {
+	var sent error
+	writeErr := func(w http.ResponseWriter, err error) { sent = err; w.WriteHeader(400) }
+	for name, tc := range map[string]struct {
+		out     any
+		err     error
+		status  int
+		wantErr bool
+	}{
+		"output":       {map[string]int{"N": 1}, nil, 200, false},
+		"error":        {nil, aws.New("Bad", 400, "no"), 400, true},
+		"unencodeable": {func() {}, nil, 400, true},
+	} {
+		sent = nil
+		w := httptest.NewRecorder()
+		testProtocol.Reply(w, "req-1", tc.out, tc.err, writeErr)
+		if w.Code != tc.status || (sent != nil) != tc.wantErr || w.Header().Get("x-amzn-RequestId") != "req-1" {
+			t.Errorf("%s: status %d, error sent %v, request id %q", name, w.Code, sent, w.Header().Get("x-amzn-RequestId"))
+		}
+	}
 }

@@ -257,15 +257,12 @@ func answer(region string, status int, raw []byte) error {
 // send signs req, which has no body, for service s3 in region and returns
 // the answer.
 func (c *Client) send(req *http.Request, creds sdkaws.Credentials, region string) (int, []byte, error) {
-	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-	if err := v4.NewSigner().SignHTTP(req.Context(), creds, req, emptySHA256, "s3", region, c.now()); err != nil {
+	req.Header.Set("X-Amz-Content-Sha256", sigv4.EmptyPayloadHash)
+	if err := v4.NewSigner().SignHTTP(req.Context(), creds, req, sigv4.EmptyPayloadHash, "s3", region, c.now()); err != nil {
 		return 0, nil, fmt.Errorf("sign: %w", err)
 	}
 	return c.do(req)
 }
-
-// emptySHA256 is the payload hash of an empty body.
-const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // do sends a signed request and returns the answer.
 func (c *Client) do(req *http.Request) (int, []byte, error) {

@@ -17,13 +17,16 @@ import (
 )
 
 // Wire constants of SigV4.
+// EmptyPayloadHash is the x-amz-content-sha256 of an empty body.
+const EmptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 const (
 	algorithm                = "AWS4-HMAC-SHA256"
 	unsignedPayload          = "UNSIGNED-PAYLOAD"
 	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-	emptySHA256              = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	emptySHA256              = EmptyPayloadHash
 	amzDateFormat            = "20060102T150405Z"
 	isoFormat                = "2006-01-02T15:04:05Z"
 	maxPresignExpiry         = 7 * 24 * 60 * 60

@@ -12,7 +12,6 @@ package sqsapi
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -75,15 +74,8 @@ func Operation(r *http.Request) string { return protocol.Operation(r) }
 
 // Serve runs an authenticated SQS request; region is the SigV4 scope's.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, p aws.Principal, region string, body io.Reader, reqID string) {
-	w.Header().Set("x-amzn-RequestId", reqID)
 	out, err := a.serve(r, p, region, body)
-	if err != nil {
-		a.WriteError(w, err)
-		return
-	}
-	if err := protocol.WriteOutput(w, out); err != nil {
-		a.WriteError(w, fmt.Errorf("sqsapi: encode output: %w", err))
-	}
+	protocol.Reply(w, reqID, out, err, a.WriteError)
 }
 
 func (a *API) serve(r *http.Request, p aws.Principal, region string, body io.Reader) (any, error) {
