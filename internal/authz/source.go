@@ -41,14 +41,7 @@ func (s Identities) Tags(p aws.Principal) (map[string]string, error) {
 		}
 		tags = r.Tags
 	}
-	if len(tags) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]string, len(tags))
-	for _, t := range tags {
-		out[t.Key] = t.Value
-	}
-	return out, nil
+	return iam.TagMap(tags), nil
 }
 
 // Session implements Source.

@@ -118,14 +118,14 @@ func (s *Service) loadSubject(sim *simulation, kind, name, arn string) error {
 			return missing(err, errNoSuchUser(name))
 		}
 		inline, attached, boundary = u.Inline, u.Attached, u.Boundary
-		sim.principal = policy.Principal{Type: policy.User, ARN: u.ARN, Account: string(u.Account), UserID: u.ID, Tags: tagMap(u.Tags)}
+		sim.principal = policy.Principal{Type: policy.User, ARN: u.ARN, Account: string(u.Account), UserID: u.ID, Tags: TagMap(u.Tags)}
 	case "role":
 		r, err := s.RoleByARN(arn)
 		if err != nil {
 			return missing(err, errNoSuchRole(name))
 		}
 		inline, attached, boundary = r.Inline, r.Attached, r.Boundary
-		sim.principal = policy.Principal{Type: policy.AssumedRole, ARN: r.ARN, RoleARN: r.ARN, Account: string(r.Account), UserID: r.ID, Tags: tagMap(r.Tags)}
+		sim.principal = policy.Principal{Type: policy.AssumedRole, ARN: r.ARN, RoleARN: r.ARN, Account: string(r.Account), UserID: r.ID, Tags: TagMap(r.Tags)}
 	default:
 		return aws.New("NoSuchEntity", http.StatusNotFound, "The group with name "+name+" cannot be found.")
 	}
@@ -156,7 +156,8 @@ func missing(err error, notFound *aws.Error) error {
 	return err
 }
 
-func tagMap(tags []Tag) map[string]string {
+// TagMap returns tags as a map of key to value, nil when there are none.
+func TagMap(tags []Tag) map[string]string {
 	if len(tags) == 0 {
 		return nil
 	}
@@ -217,7 +218,7 @@ func (s *Service) setCaller(sim *simulation, arn string) error {
 	}
 	sim.principal = policy.Principal{Type: policy.User, ARN: arn, Account: string(arnAccount(arn))}
 	if u, err := s.UserByARN(arn); err == nil {
-		sim.principal.UserID, sim.principal.Tags = u.ID, tagMap(u.Tags)
+		sim.principal.UserID, sim.principal.Tags = u.ID, TagMap(u.Tags)
 	} else if !errors.Is(err, ErrNoSuchEntity) {
 		return err
 	}
